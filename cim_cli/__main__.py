@@ -1,0 +1,3 @@
+from cim_cli.cli import main
+
+main()

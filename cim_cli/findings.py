@@ -1,0 +1,130 @@
+"""Findings: what checks report, and the per-portfolio result reporters consume.
+
+A check yields :class:`Problem` values (where and what); the engine stamps each
+with the check's rule id and severity to make a :class:`Finding`. Reporters
+and exporters are pure functions of :class:`PortfolioResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+SEVERITIES: tuple[str, ...] = ("error", "warning")
+
+# Ordered stages of a portfolio. Later issues add approval stages after
+# ready-for-review; comparisons use the position in this tuple.
+STAGES: tuple[str, ...] = ("registered", "collecting", "ready-for-review")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something a check found: a location in the portfolio and a message.
+
+    ``file`` is relative to the portfolio root and ``/``-separated; ``line``
+    and ``column`` are 1-based or None when unknown. ``severity`` overrides
+    the rule's default when set.
+    """
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A problem stamped with the rule that found it and its severity."""
+
+    rule: str
+    severity: Severity
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line or 0, self.column or 0, self.rule, self.message)
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySummary:
+    """What the engine concluded about one activity."""
+
+    slug: str
+    file: str
+    title: str | None
+    category: str | None
+    location: str | None
+    country: str | None
+    start: str | None
+    end: str | None
+    engagements: int
+    evidence_files: int
+    reflection_words: int | None
+    counts: bool
+    # Why the activity does not count yet, in words a student understands.
+    lacks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioResult:
+    """Everything reporters need about one checked portfolio."""
+
+    path: str
+    student_id: str | None
+    name: str | None
+    stage: str
+    counting_activities: int
+    required_activities: int
+    counting_home: int
+    counting_abroad: int
+    report_words: int | None
+    findings: tuple[Finding, ...]
+    activities: tuple[ActivitySummary, ...] = ()
+    # Report headings the programme requires that the report lacks.
+    missing_headings: tuple[str, ...] = ()
+    next_step: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "warning")
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
+
+    def as_dict(self) -> dict:
+        """The JSON shape of one portfolio (contract of `cim validate --format json`)."""
+        return {
+            "path": self.path,
+            "student_id": self.student_id,
+            "valid": self.valid,
+            "stage": self.stage,
+            "counting_activities": self.counting_activities,
+            "required_activities": self.required_activities,
+            "report_words": self.report_words,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+def stage_reached(stage: str, required: str) -> bool:
+    """True when ``stage`` is ``required`` or later."""
+    return STAGES.index(stage) >= STAGES.index(required)

@@ -1,0 +1,173 @@
+"""The portfolio model: frozen values built by :mod:`cim_cli.load.portfolio`.
+
+No I/O happens here. Everything a check needs is on these objects, including
+the problems met while loading (a file that is not UTF-8, a YAML syntax
+error, a path that escapes the portfolio), which rule modules turn into
+findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+# Status of a path that a record refers to (evidence, reflection, image).
+OK = "ok"
+MISSING = "missing"
+UNSAFE = "unsafe"  # absolute, contains '..', or resolves outside the portfolio
+NOT_REGULAR = "not-regular"  # a folder, FIFO, device, socket
+
+
+@dataclass(frozen=True, slots=True)
+class LoadProblem:
+    """A problem met while reading a file; ``rule`` names the rule that reports it."""
+
+    rule: str
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """Where each value of a YAML document stands: path tuple -> (line, column), 1-based.
+
+    A path is a tuple of mapping keys and sequence indexes, ``()`` for the root.
+    ``keys`` holds the position of the key of a mapping entry, for findings
+    about the key itself (an unknown property).
+    """
+
+    values: Mapping[tuple, tuple[int, int]] = field(default_factory=dict)
+    keys: Mapping[tuple, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Position of ``path`` or, failing that, of its nearest ancestor."""
+        table = self.keys if key else self.values
+        p = tuple(path)
+        while True:
+            if p in table:
+                return table[p]
+            if key and p in self.values:
+                return self.values[p]
+            if not p:
+                return (None, None)
+            p = p[:-1]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """A parsed YAML file. ``data`` is None when it could not be parsed."""
+
+    file: str
+    data: Any
+    source: SourceMap
+    problems: tuple[LoadProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A markdown heading and what its section holds."""
+
+    level: int
+    text: str  # the heading's text as a reader sees it (inline markup removed)
+    line: int
+    # Paragraph-like blocks (paragraphs, lists, quotes, tables) before the next
+    # heading of any level.
+    paragraphs: int
+    words: int  # body words in the section (not the heading's own words)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link or image target in markdown, with its position."""
+
+    target: str
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownAnalysis:
+    """Counts and structure of a markdown text (see :mod:`cim_cli.load.markdown`)."""
+
+    words: int  # body words: paragraphs, lists, quotes, tables, link text
+    heading_words: int  # words in headings
+    headings: tuple[Heading, ...]
+    images: tuple[Link, ...]
+    links: tuple[Link, ...]
+    # Paragraph-like blocks before the first heading.
+    preamble_paragraphs: int
+    has_front_matter: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownDocument:
+    """A markdown file of the portfolio. ``analysis`` is None when unreadable."""
+
+    file: str
+    text: str | None
+    analysis: MarkdownAnalysis | None
+    problems: tuple[LoadProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileRef:
+    """A path written in a record, resolved against the portfolio."""
+
+    path: str  # as written
+    status: str  # OK, MISSING, UNSAFE, NOT_REGULAR
+    referrer: str  # the file that names it
+    line: int | None
+    column: int | None
+    what: str  # "evidence", "reflection", "image"
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One entry of an activity's ``evidence`` list."""
+
+    ref: FileRef
+    kind: str | None
+    description: str | None
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """One activity record with what it refers to."""
+
+    slug: str
+    record: YamlDocument
+    evidence: tuple[Evidence, ...]
+    reflection_ref: FileRef | None
+    reflection: MarkdownDocument | None
+
+    @property
+    def file(self) -> str:
+        return self.record.file
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The record's mapping, or an empty one when the file is not a mapping."""
+        return self.record.data if isinstance(self.record.data, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    """A student's portfolio folder as loaded from disk (or from a git revision)."""
+
+    root: str  # as the user named it
+    student: YamlDocument
+    activities: tuple[Activity, ...]
+    report: MarkdownDocument | None
+    report_images: tuple[FileRef, ...]
+    diary: tuple[MarkdownDocument, ...]
+    # Problems not tied to one record: unreadable folders, unsafe entries.
+    problems: tuple[LoadProblem, ...] = ()
+
+    @property
+    def student_data(self) -> Mapping[str, Any]:
+        return self.student.data if isinstance(self.student.data, dict) else {}

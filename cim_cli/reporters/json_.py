@@ -1,0 +1,26 @@
+"""JSON: one document, ``{"cim_version", "programme", "portfolios": [...]}``, streamed."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from cim_cli.findings import PortfolioResult
+from cim_cli.reporters import BaseReporter, ReportContext
+
+
+class Reporter(BaseReporter):
+    def __init__(self, out: TextIO, context: ReportContext) -> None:
+        super().__init__(out, context)
+        self._count = 0
+        head = json.dumps({"cim_version": context.cim_version, "programme": context.programme})
+        # Streamed: the head now, one portfolio per line, the closing brackets in end().
+        self.out.write(head[:-1] + ', "portfolios": [')
+
+    def add(self, result: PortfolioResult) -> None:
+        self.out.write(",\n" if self._count else "\n")
+        self.out.write(json.dumps(result.as_dict(), ensure_ascii=False))
+        self._count += 1
+
+    def end(self) -> None:
+        self.out.write("\n]}\n")
