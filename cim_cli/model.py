@@ -122,6 +122,7 @@ class FileRef:
     line: int | None
     column: int | None
     what: str  # "evidence", "reflection", "image"
+    reason: str = ""  # why the status is not OK, as a phrase: "does not exist"
     size: int | None = None
 
 

@@ -1,0 +1,50 @@
+"""Atomic writes: a temporary file in the same folder, fsync, then os.replace.
+
+An interrupted write leaves either the old file or the new one, never a
+truncated one. ``exclusive=True`` refuses to replace an existing file, even
+one that appears while we write.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import contextmanager
+from typing import IO, Iterator
+
+
+@contextmanager
+def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: bool = False) -> Iterator[IO]:
+    """Yield a file whose content replaces ``path`` only when the block ends normally."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if exclusive and os.path.lexists(path):
+        raise FileExistsError(path)
+    fd, tmp = tempfile.mkstemp(prefix=".cim-", suffix=".tmp", dir=folder)
+    try:
+        mode = "wb" if binary else "w"
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        if exclusive:
+            os.link(tmp, path)  # fails if the name appeared meanwhile
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike, text: str, *, exclusive: bool = False) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_writer(path, exclusive=exclusive) as fh:
+        fh.write(text)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_writer(path, exclusive=exclusive, binary=True) as fh:
+        fh.write(data)

@@ -1,0 +1,63 @@
+"""The rules: one module per rule, registered here.
+
+Each module has ``ID`` (stable, kebab-case), ``SEVERITY`` (default severity),
+a docstring that is its documentation (``cim rules``), and
+``check(portfolio, programme)`` yielding :class:`~cim_cli.findings.Problem`.
+The engine, not the rule, stamps the rule id and severity.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from cim_cli.checks import (
+    category,
+    dates,
+    encoding,
+    engagements,
+    evidence,
+    file_missing,
+    file_too_large,
+    path_unsafe,
+    reflection_words,
+    report_headings,
+    report_structure,
+    report_words,
+    schema,
+    yaml_alias,
+    yaml_duplicate_key,
+    yaml_syntax,
+)
+
+_MODULES: tuple[ModuleType, ...] = (
+    yaml_syntax,
+    yaml_duplicate_key,
+    yaml_alias,
+    encoding,
+    file_too_large,
+    path_unsafe,
+    file_missing,
+    schema,
+    category,
+    dates,
+    evidence,
+    reflection_words,
+    engagements,
+    report_words,
+    report_headings,
+    report_structure,
+)
+
+RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}
+
+
+def rule_infos() -> dict:
+    """Rule metadata for reporters and ``cim rules``."""
+    from cim_cli.reporters import RuleInfo
+
+    infos = {}
+    for rule_id, module in RULES.items():
+        doc = (module.__doc__ or "").strip()
+        summary = doc.splitlines()[0] if doc else rule_id
+        infos[rule_id] = RuleInfo(rule_id, module.SEVERITY, summary, doc)
+    return infos

@@ -1,0 +1,147 @@
+"""Commands that check portfolios: validate, status, export, rules."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from cim_cli.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    PROGRAMME_HELP,
+    fail,
+    load_programme_or_exit,
+    output,
+    require_portfolio,
+    use_colour,
+)
+from cim_cli.findings import STAGES
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+    csv = "csv"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+    html = "html"
+
+
+def _stage(value: Optional[str]) -> Optional[str]:
+    if value is not None and value not in STAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(STAGES)}")
+    return value
+
+
+def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
+    """0 clean; 1 errors, warnings with --strict, or a required stage not reached."""
+    from cim_cli.findings import stage_reached
+
+    for r in results:
+        if r.errors or (strict and r.warnings) or (require and not stage_reached(r.stage, require)):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def validate(
+    portfolios: List[str] = typer.Argument(..., metavar="PORTFOLIO...", help="Portfolio folders (each holds student.yaml)."),
+    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
+    require: Optional[str] = typer.Option(None, "--require", callback=_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
+    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE instead of stdout."),
+) -> None:
+    """Check portfolios and report every finding with its file and line."""
+    from cim_cli import __version__
+    from cim_cli.checks import rule_infos
+    from cim_cli.engine import validate_path
+    from cim_cli.reporters import ReportContext, make_reporter
+
+    for path in portfolios:
+        require_portfolio(path)
+    progs = [load_programme_or_exit(programme, path) for path in portfolios]
+    results = []
+    with output(out) as stream:
+        context = ReportContext(__version__, progs[0].source, progs[0].title, rule_infos(), color=use_colour(stream))
+        reporter = make_reporter(fmt.value, stream, context)
+        for path, prog in zip(portfolios, progs):
+            result = validate_path(path, prog)
+            reporter.add(result)
+            results.append(result)
+        reporter.end()
+    raise typer.Exit(exit_code(results, strict=strict, require=require))
+
+
+def status(
+    portfolio: str = typer.Argument(".", help="Portfolio folder (default: the current folder)."),
+    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """A student's view: stage, what counts, what is missing, and the next step."""
+    from cim_cli.engine import validate_path
+    from cim_cli.status import render_status, status_dict
+
+    require_portfolio(portfolio)
+    prog = load_programme_or_exit(programme, portfolio)
+    result = validate_path(portfolio, prog)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(status_dict(result, prog), indent=2, ensure_ascii=False))
+    elif fmt == "text":
+        render_status(result, prog, sys.stdout)
+    else:
+        raise fail(f"unknown format {fmt!r}; choose text or json")
+
+
+def export(
+    portfolio: str = typer.Argument(..., help="Portfolio folder."),
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="json, markdown, csv or html."),
+    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+) -> None:
+    """Export the summary of activities (student, activities, evidence, totals, stage)."""
+    from cim_cli.exporters import export_portfolio
+    from cim_cli.load.portfolio import load_portfolio
+    from cim_cli.engine import check_portfolio
+
+    require_portfolio(portfolio)
+    prog = load_programme_or_exit(programme, portfolio)
+    loaded = load_portfolio(portfolio)
+    result = check_portfolio(loaded, prog, portfolio)
+    with output(out) as stream:
+        export_portfolio(fmt.value, loaded, result, prog, stream)
+
+
+def rules(
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """List the rules with their documentation."""
+    from cim_cli.checks import rule_infos
+
+    infos = rule_infos()
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps([{"id": i.id, "severity": i.severity, "summary": i.summary, "doc": i.doc} for i in infos.values()], indent=2))
+        return
+    for info in infos.values():
+        body = "\n".join("    " + line if line.strip() else "" for line in info.doc.splitlines()[1:]).strip("\n")
+        typer.echo(f"{info.id} ({info.severity})\n    {info.summary}\n{body}\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(validate)
+    app.command()(status)
+    app.command()(export)
+    app.command()(rules)

@@ -1,0 +1,67 @@
+"""What commands share: the programme option, output streams, exit codes, errors."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import Iterator, TextIO
+
+import typer
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+PROGRAMME_HELP = "Programme file (default: the first programme.yaml above the portfolio, else the handbook's defaults)."
+
+
+def use_colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, never with NO_COLOR set."""
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def say(message: str) -> None:
+    """A message for people: stderr, never stdout."""
+    typer.echo(message, err=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print an error for people and return the Exit to raise."""
+    say(f"cim: {message}")
+    return typer.Exit(code)
+
+
+def load_programme_or_exit(explicit: str | None, portfolio: str | None):
+    """The run's programme; a broken programme file is a configuration error (exit 2)."""
+    from cim_cli.programme import ProgrammeError, resolve_programme
+
+    try:
+        return resolve_programme(explicit, portfolio)
+    except ProgrammeError as exc:
+        say(f"cim: the programme file {exc.path} cannot be used:")
+        for p in exc.problems:
+            where = f"{exc.path}:{p.line}:{p.column}" if p.line else exc.path
+            say(f"  {where}: {p.message}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def require_portfolio(path: str) -> None:
+    """Exit 2 unless ``path`` is a portfolio folder."""
+    from cim_cli.load.portfolio import STUDENT_FILE, is_portfolio
+
+    if not os.path.isdir(path):
+        raise fail(f"{path}: no such folder")
+    if not is_portfolio(path):
+        raise fail(f"{path}: not a portfolio (no {STUDENT_FILE}); create one with: cim init {path}")
+
+
+@contextmanager
+def output(path: str | None) -> Iterator[TextIO]:
+    """stdout, or a file written atomically when ``-o FILE`` is given."""
+    if path in (None, "-"):
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    from cim_cli.atomic import atomic_writer
+
+    with atomic_writer(path) as fh:
+        yield fh

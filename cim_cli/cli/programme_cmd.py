@@ -1,0 +1,77 @@
+"""`cim programme`: write, check and show the programme file."""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, PROGRAMME_HELP, fail, load_programme_or_exit, say
+
+programme_app = typer.Typer(help="The programme file: what your institution decides (activities, report, catalogue).", no_args_is_help=True)
+
+
+@programme_app.command("init")
+def init(path: str = typer.Argument("programme.yaml", help="Where to write the file (default: programme.yaml).")) -> None:
+    """Write the handbook's defaults to a programme file to edit (never over an existing file)."""
+    from cim_cli.atomic import write_text
+    from cim_cli.programme import dump_default
+
+    if os.path.isdir(path):
+        path = os.path.join(path, "programme.yaml")
+    try:
+        write_text(path, dump_default(), exclusive=True)
+    except FileExistsError:
+        raise fail(f"{path} already exists; it was left as it is", EXIT_FINDINGS) from None
+    except OSError as exc:
+        raise fail(f"cannot write {path}: {exc.strerror}") from None
+    say(f"Wrote {path}. Edit it, then check it with: cim programme check {path}")
+
+
+@programme_app.command("check")
+def check(path: str = typer.Argument(..., help="The programme file to check.")) -> None:
+    """Validate a programme file; errors carry line numbers. Exit 0 valid, 1 invalid, 2 unreadable."""
+    from cim_cli.programme import check_programme_file
+
+    if not os.path.exists(path):
+        raise fail(f"{path}: no such file")
+    _, problems = check_programme_file(path)
+    for p in problems:
+        where = path + (f":{p.line}:{p.column}" if p.line else "")
+        typer.echo(f"{where}: error [{p.rule}] {p.message}")
+    if problems:
+        raise typer.Exit(EXIT_FINDINGS)
+    say(f"{path}: valid")
+    raise typer.Exit(EXIT_OK)
+
+
+@programme_app.command("show")
+def show(
+    portfolio: str = typer.Argument(".", help="Portfolio folder whose programme to show (default: here)."),
+    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+) -> None:
+    """Show the programme in force: requirements, report rules and the activity catalogue."""
+    prog = load_programme_or_exit(programme, portfolio)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps({"source": prog.source, **prog.data}, indent=2, ensure_ascii=False))
+        return
+    req, rep = prog.requirements, prog.report
+    lines = [
+        f"{prog.title}  (from {prog.source})",
+        f"Activities: at least {req['min_activities']} (home {req['min_home']}+, abroad {req['min_abroad']}+); reflections of {req['min_reflection_words']}+ words",
+        f"Report: {rep['min_words']}-{rep['max_words']} words; headings: {rep['summary_heading']}",
+        *[f"  - {q}" for q in rep["questions"]],
+        "Catalogue (category ids):",
+    ]
+    for entry in prog.data["catalogue"]:
+        need = entry.get("min_engagements", 1)
+        lines.append(f"  {entry['id']:<22} {entry['title']}" + (f" (needs {need} engagements)" if need > 1 else ""))
+    typer.echo("\n".join(lines))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(programme_app, name="programme")

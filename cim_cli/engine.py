@@ -1,0 +1,158 @@
+"""The engine: runs every rule over a portfolio, stamps findings, computes the stage.
+
+One portfolio in, one :class:`PortfolioResult` out. A rule that raises is a
+bug in cim, not in the portfolio; it is still reported as a finding (rule
+``internal-error``) so that one bad rule cannot take a run down.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from cim_cli.checks import RULES
+from cim_cli.checks.report_headings import missing_headings, report_words
+from cim_cli.findings import ActivitySummary, Finding, PortfolioResult
+from cim_cli.model import OK, Activity, Portfolio
+from cim_cli.programme import Programme
+
+INTERNAL_ERROR = "internal-error"
+
+
+def run_checks(portfolio: Portfolio, programme: Programme) -> list[Finding]:
+    """All findings for a portfolio, sorted by file, line, column and rule."""
+    findings: list[Finding] = []
+    for rule_id, module in RULES.items():
+        try:
+            for p in module.check(portfolio, programme):
+                findings.append(Finding(rule_id, p.severity or module.SEVERITY, p.file, p.line, p.column, p.message))
+        except Exception as exc:  # noqa: BLE001 - a rule's bug must not end the run
+            findings.append(Finding(INTERNAL_ERROR, "error", "", None, None, f"rule {rule_id} failed ({type(exc).__name__}: {exc}); please report this to the cim developers"))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def summarise_activity(activity: Activity, programme: Programme, error_files: set[str]) -> ActivitySummary:
+    """Whether an activity counts, and what it lacks if not."""
+    data = activity.data
+    lacks: list[str] = []
+    if activity.record.data is None or activity.file in error_files:
+        lacks.append("its record has errors (see the findings for " + activity.file + ")")
+    evidence_ok = sum(1 for e in activity.evidence if e.ref.status == OK)
+    if evidence_ok == 0:
+        lacks.append("evidence: add a certificate, signed programme or photo")
+    need_words = programme.requirements["min_reflection_words"]
+    words = activity.reflection.analysis.words if activity.reflection and activity.reflection.analysis else None
+    if words is None:
+        lacks.append(f"a reflection ({activity.reflection_ref.path if activity.reflection_ref else 'reflections/' + activity.slug + '.md'})")
+    elif words < need_words:
+        lacks.append(f"a longer reflection ({words} of {need_words} words)")
+    category = data.get("category") if isinstance(data.get("category"), str) else None
+    engagements = data.get("engagements", 1)
+    engagements = engagements if isinstance(engagements, int) and not isinstance(engagements, bool) else 1
+    need_engagements = programme.min_engagements(category) if category else 1
+    if engagements < need_engagements:
+        lacks.append(f"engagements ({engagements} of {need_engagements})")
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    return ActivitySummary(
+        slug=activity.slug,
+        file=activity.file,
+        title=text("title"),
+        category=category,
+        location=text("location"),
+        country=text("country"),
+        start=text("start"),
+        end=text("end"),
+        engagements=engagements,
+        evidence_files=evidence_ok,
+        reflection_words=words,
+        counts=not lacks,
+        lacks=tuple(lacks),
+    )
+
+
+def compute_stage(counting: Iterable[ActivitySummary], programme: Programme) -> str:
+    """registered (nothing counts), collecting (below the threshold), ready-for-review."""
+    counting = list(counting)
+    if not counting:
+        return "registered"
+    req = programme.requirements
+    home = sum(1 for a in counting if a.location == "home")
+    abroad = sum(1 for a in counting if a.location == "abroad")
+    if len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
+        return "ready-for-review"
+    return "collecting"
+
+
+def next_step(stage: str, activities: list[ActivitySummary], result_missing: list[str], report_words_: int | None, errors: int, programme: Programme) -> str:
+    """One sentence: what the student should do next."""
+    req = programme.requirements
+    if errors:
+        return "Fix the errors listed above, then run cim validate again."
+    pending = [a for a in activities if not a.counts]
+    if stage != "ready-for-review":
+        counting = [a for a in activities if a.counts]
+        home = sum(1 for a in counting if a.location == "home")
+        abroad = sum(1 for a in counting if a.location == "abroad")
+        if pending:
+            a = pending[0]
+            return f"Complete '{a.slug}': it still needs {a.lacks[0]}."
+        if abroad < req["min_abroad"]:
+            return f"Add an activity abroad: the programme asks for {req['min_abroad']} (you have {abroad})."
+        if home < req["min_home"]:
+            return f"Add an activity at home: the programme asks for {req['min_home']} (you have {home})."
+        missing = req["min_activities"] - len(counting)
+        return f"Record {missing} more activit{'y' if missing == 1 else 'ies'} with cim activity add."
+    if report_words_ is None:
+        return "Ask the certificate administrator to approve your activities, then write your report (cim report init)."
+    if result_missing:
+        return f"Add the missing heading '{result_missing[0]}' to report.md."
+    low, high = programme.report["min_words"], programme.report["max_words"]
+    if not low <= report_words_ <= high:
+        return f"Bring report.md to {low}-{high} words (now {report_words_})."
+    return "Your portfolio is ready for review: notify the certificate administrator."
+
+
+def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None = None) -> PortfolioResult:
+    """Check one loaded portfolio against a programme."""
+    findings = run_checks(portfolio, programme)
+    error_files = {f.file for f in findings if f.severity == "error"}
+    summaries = [summarise_activity(a, programme, error_files) for a in portfolio.activities]
+    counting = [s for s in summaries if s.counts]
+    stage = compute_stage(counting, programme)
+    analysis = portfolio.report.analysis if portfolio.report else None
+    words = report_words(analysis, programme) if analysis else None
+    missing = missing_headings(analysis, programme) if analysis else []
+    student = portfolio.student_data
+    errors = sum(1 for f in findings if f.severity == "error")
+
+    def text(key: str) -> str | None:
+        value = student.get(key)
+        return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+
+    return PortfolioResult(
+        path=path if path is not None else portfolio.root,
+        student_id=text("student_id"),
+        name=text("name"),
+        stage=stage,
+        counting_activities=len(counting),
+        required_activities=programme.requirements["min_activities"],
+        counting_home=sum(1 for a in counting if a.location == "home"),
+        counting_abroad=sum(1 for a in counting if a.location == "abroad"),
+        report_words=words,
+        findings=tuple(findings),
+        activities=tuple(summaries),
+        missing_headings=tuple(missing),
+        next_step=next_step(stage, summaries, missing, words, errors, programme),
+    )
+
+
+def validate_path(path: str, programme: Programme) -> PortfolioResult:
+    """Load and check the portfolio folder at ``path``."""
+    from cim_cli.load.portfolio import load_portfolio
+
+    return check_portfolio(load_portfolio(path), programme, path)
+

@@ -1,0 +1,140 @@
+"""Safe access to files inside a portfolio.
+
+Every path a student writes is resolved here: absolute paths, Windows drive
+paths, ``..`` components and symlinks that lead outside the portfolio are
+refused; anything but a regular file (FIFO, device, socket, folder) is never
+opened, so a FIFO cannot make cim wait forever; sizes are capped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+
+from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
+
+# Caps on what cim reads. A portfolio's YAML records are small; reports and
+# reflections are a few thousand words. Anything larger is a mistake or an attack.
+MAX_YAML_BYTES = 256 * 1024
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Outcome of resolving a portfolio-relative path."""
+
+    status: str  # OK, MISSING, UNSAFE, NOT_REGULAR
+    path: str | None  # absolute filesystem path when status is OK
+    reason: str = ""
+    size: int | None = None
+
+
+def is_unsafe_spelling(rel: str) -> str:
+    """Why ``rel`` may not be used as a portfolio path, or "" when it may."""
+    if not rel or not rel.strip():
+        return "is empty"
+    if "\x00" in rel:
+        return "contains a NUL character"
+    if rel.startswith(("/", "\\")) or _DRIVE.match(rel):
+        return "is absolute; write it relative to the portfolio folder"
+    parts = re.split(r"[\\/]", rel)
+    if ".." in parts:
+        return "contains '..'; paths must stay inside the portfolio folder"
+    return ""
+
+
+def resolve(root_real: str, rel: str) -> Resolved:
+    """Resolve ``rel`` (as written in a record) against the portfolio root.
+
+    ``root_real`` must already be ``os.path.realpath`` of the portfolio.
+    """
+    why = is_unsafe_spelling(rel)
+    if why:
+        return Resolved(UNSAFE, None, why)
+    candidate = os.path.join(root_real, rel.replace("\\", "/"))
+    real = os.path.realpath(candidate)
+    if real != root_real and not real.startswith(root_real.rstrip(os.sep) + os.sep):
+        return Resolved(UNSAFE, None, "leads outside the portfolio folder (through a symbolic link)")
+    try:
+        st = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):
+        return Resolved(MISSING, None, "does not exist")
+    except OSError as exc:
+        return Resolved(MISSING, None, f"cannot be read ({exc.strerror})")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        return Resolved(NOT_REGULAR, None, f"is {kind}")
+    return Resolved(OK, real, "", st.st_size)
+
+
+class ReadError(Exception):
+    """A file could not be read as text; ``rule`` says which rule reports it."""
+
+    def __init__(self, rule: str, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def read_bytes(path: str, limit: int) -> bytes:
+    """Read a regular file, at most ``limit`` bytes, without ever blocking.
+
+    Opened non-blocking and checked with fstat, so a FIFO swapped in after
+    :func:`resolve` still cannot hang the process.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ReadError("file-missing", f"cannot be opened ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReadError("path-unsafe", "is not a regular file; it was not opened")
+        if st.st_size > limit:
+            raise ReadError("file-too-large", f"is {st.st_size:,} bytes; the limit is {limit:,}")
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            data = fh.read(limit + 1)
+        if len(data) > limit:
+            raise ReadError("file-too-large", f"is larger than the limit of {limit:,} bytes")
+        return data
+    except OSError as exc:
+        raise ReadError("file-missing", f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 with or without BOM; anything else raises ReadError('encoding')."""
+    if data.startswith(_BOM):
+        data = data[3:]
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ReadError("encoding", "is UTF-16; save it as UTF-8", 1, 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        line = head.count(b"\n") + 1
+        column = exc.start - (head.rfind(b"\n") + 1) + 1
+        return _raise_encoding(line, column, data[exc.start : exc.start + 1])
+
+
+def _raise_encoding(line: int, column: int, byte: bytes) -> str:
+    raise ReadError(
+        "encoding",
+        f"is not valid UTF-8 (byte 0x{byte.hex()}); save the file as UTF-8",
+        line,
+        column,
+    )
+
+
+def read_text(path: str, limit: int) -> str:
+    """Read and decode a text file safely (see :func:`read_bytes`, :func:`decode_text`)."""
+    return decode_text(read_bytes(path, limit))

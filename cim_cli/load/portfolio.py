@@ -1,0 +1,169 @@
+"""Load a portfolio folder into the model: every read goes through :mod:`files`.
+
+Nothing here raises for bad content: each problem is recorded on the model
+(as a :class:`LoadProblem` or a :class:`FileRef` status) for the rule modules
+to report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from cim_cli.load import files
+from cim_cli.load.yamlsafe import parse_yaml
+from cim_cli.model import (
+    MISSING,
+    OK,
+    UNSAFE,
+    Activity,
+    Evidence,
+    FileRef,
+    LoadProblem,
+    MarkdownDocument,
+    Portfolio,
+    SourceMap,
+    YamlDocument,
+)
+
+STUDENT_FILE = "student.yaml"
+REPORT_FILE = "report.md"
+ACTIVITIES_DIR = "activities"
+REFLECTIONS_DIR = "reflections"
+DIARY_DIR = "diary"
+EVIDENCE_DIR = "evidence"
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+_REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")  # http:, https:, data:, mailto: ...
+
+
+def is_portfolio(path: str) -> bool:
+    """A portfolio is a folder with a student.yaml."""
+    return os.path.isfile(os.path.join(path, STUDENT_FILE))
+
+
+def default_reflection(slug: str) -> str:
+    return f"{REFLECTIONS_DIR}/{slug}.md"
+
+
+def load_portfolio(root: str) -> Portfolio:
+    """Read the portfolio at ``root`` (a folder that holds student.yaml)."""
+    return _Loader(root).load()
+
+
+class _Loader:
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.real = os.path.realpath(root)
+        self.problems: list[LoadProblem] = []
+
+    def load(self) -> Portfolio:
+        student = self.yaml(STUDENT_FILE)
+        activities = tuple(self.activity(slug, rel) for slug, rel in self.listing(ACTIVITIES_DIR, _YAML_SUFFIXES))
+        report, images = self.report()
+        diary = tuple(self.markdown(rel) for _, rel in self.listing(DIARY_DIR, (".md",)))
+        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems))
+
+    # -- folders -----------------------------------------------------------
+    def listing(self, folder: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(stem, relative path) of the files in ``folder`` with one of ``suffixes``, sorted."""
+        where = files.resolve(self.real, folder)
+        if where.status == MISSING:
+            return []
+        if where.status == UNSAFE:
+            self.problems.append(LoadProblem("path-unsafe", folder, None, None, f"{folder}/ {where.reason}; it was not read"))
+            return []
+        if not os.path.isdir(os.path.join(self.real, folder)):
+            self.problems.append(LoadProblem("path-unsafe", folder, None, None, f"{folder} should be a folder"))
+            return []
+        try:
+            names = sorted(os.listdir(os.path.join(self.real, folder)))
+        except OSError as exc:
+            self.problems.append(LoadProblem("file-missing", folder, None, None, f"{folder}/ cannot be read ({exc.strerror})"))
+            return []
+        found = []
+        for name in names:
+            stem, dot, ext = name.rpartition(".")
+            if dot and "." + ext.lower() in suffixes and stem and not name.startswith("."):
+                found.append((stem, f"{folder}/{name}"))
+        return found
+
+    # -- records -----------------------------------------------------------
+    def read(self, rel: str, limit: int) -> tuple[str | None, list[LoadProblem]]:
+        where = files.resolve(self.real, rel)
+        if where.status != OK:
+            rule = "file-missing" if where.status == MISSING else "path-unsafe"
+            return None, [LoadProblem(rule, rel, None, None, f"{rel} {where.reason}")]
+        try:
+            return files.read_text(where.path, limit), []
+        except files.ReadError as exc:
+            return None, [LoadProblem(exc.rule, rel, exc.line, exc.column, f"{rel} {exc.message}")]
+
+    def yaml(self, rel: str) -> YamlDocument:
+        text, problems = self.read(rel, files.MAX_YAML_BYTES)
+        if text is None:
+            return YamlDocument(rel, None, SourceMap(), tuple(problems))
+        return parse_yaml(text, rel)
+
+    def markdown(self, rel: str) -> MarkdownDocument:
+        from cim_cli.load.markdown import analyze
+
+        text, problems = self.read(rel, files.MAX_TEXT_BYTES)
+        if text is None:
+            return MarkdownDocument(rel, None, None, tuple(problems))
+        return MarkdownDocument(rel, text, analyze(text))
+
+    def ref(self, rel: object, referrer: str, pos: tuple[int | None, int | None], what: str) -> FileRef:
+        text = rel if isinstance(rel, str) else ""
+        where = files.resolve(self.real, text)
+        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size)
+
+    def activity(self, slug: str, rel: str) -> Activity:
+        record = self.yaml(rel)
+        data = record.data if isinstance(record.data, dict) else {}
+        evidence = []
+        items = data.get("evidence")
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"]:
+                    continue  # the schema rule reports the malformed entry
+                pos = record.source.locate(("evidence", i, "path"))
+                evidence.append(
+                    Evidence(
+                        self.ref(item["path"], rel, pos, "evidence"),
+                        _text(item.get("kind")),
+                        _text(item.get("description")),
+                        _text(item.get("sha256")),
+                    )
+                )
+        reflection_ref = reflection = None
+        written = data.get("reflection")
+        if written is None or isinstance(written, str):
+            path = written or default_reflection(slug)
+            pos = record.source.locate(("reflection",)) if written else (None, None)
+            reflection_ref = self.ref(path, rel, pos, "reflection")
+            if reflection_ref.status == OK:
+                reflection = self.markdown(path)
+        return Activity(slug, record, tuple(evidence), reflection_ref, reflection)
+
+    def report(self) -> tuple[MarkdownDocument | None, tuple[FileRef, ...]]:
+        where = files.resolve(self.real, REPORT_FILE)
+        if where.status == MISSING:
+            return None, ()
+        doc = self.markdown(REPORT_FILE)
+        images = []
+        if doc.analysis is not None:
+            for image in doc.analysis.images:
+                pos = (image.line, image.column)
+                if _REMOTE.match(image.target):
+                    images.append(
+                        FileRef(image.target, MISSING, REPORT_FILE, *pos, "image", "is a web address; put the image in the portfolio and link to it there")
+                    )
+                else:
+                    images.append(self.ref(image.target.split("#")[0].split("?")[0], REPORT_FILE, pos, "image"))
+        return doc, tuple(images)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+

@@ -1,0 +1,79 @@
+"""The student's view of a portfolio (``cim status``): stage, counts, gaps, next step."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from cim_cli.findings import PortfolioResult
+from cim_cli.programme import Programme
+
+
+def status_dict(result: PortfolioResult, programme: Programme) -> dict:
+    """The status as data (``cim status --format json``)."""
+    req = programme.requirements
+    return {
+        "path": result.path,
+        "student_id": result.student_id,
+        "name": result.name,
+        "stage": result.stage,
+        "counting_activities": result.counting_activities,
+        "required_activities": result.required_activities,
+        "home": {"counting": result.counting_home, "required": req["min_home"]},
+        "abroad": {"counting": result.counting_abroad, "required": req["min_abroad"]},
+        "activities": [
+            {"slug": a.slug, "title": a.title, "category": a.category, "location": a.location, "counts": a.counts, "lacks": list(a.lacks)}
+            for a in result.activities
+        ],
+        "report": None
+        if result.report_words is None
+        else {
+            "words": result.report_words,
+            "min_words": programme.report["min_words"],
+            "max_words": programme.report["max_words"],
+            "missing_headings": list(result.missing_headings),
+        },
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "next_step": result.next_step,
+    }
+
+
+def render_status(result: PortfolioResult, programme: Programme, out: TextIO) -> None:
+    """Print the status for a person, with rich (colour only on a terminal)."""
+    import os
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=True)
+    req = programme.requirements
+    who = f"{result.name or '?'} ({result.student_id or 'no student id'})"
+    console.print(f"[bold]{who}[/bold] — {programme.title}")
+    console.print(f"Stage: [bold]{result.stage}[/bold]")
+    line = f"Counting activities: {result.counting_activities} of {result.required_activities}"
+    line += f"  (home {result.counting_home}" + (f"/{req['min_home']}" if req["min_home"] else "")
+    line += f", abroad {result.counting_abroad}" + (f"/{req['min_abroad']}" if req["min_abroad"] else "") + ")"
+    console.print(line)
+    if result.activities:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for col in ("", "activity", "category", "where", "missing"):
+            table.add_column(col)
+        for a in result.activities:
+            mark = "[green]✓[/green]" if a.counts else "[yellow]…[/yellow]"
+            where = a.location or "?"
+            if a.country:
+                where += f" ({a.country})"
+            table.add_row(mark, a.title or a.slug, a.category or "?", where, "; ".join(a.lacks) or "—")
+        console.print(table)
+    else:
+        console.print("No activities yet. Record one with: cim activity add")
+    if result.report_words is None:
+        console.print("Report: not started (report.md)")
+    else:
+        rep = programme.report
+        console.print(f"Report: {result.report_words} words (needs {rep['min_words']}-{rep['max_words']})")
+        for heading in result.missing_headings:
+            console.print(f"  missing heading: {heading}")
+    if result.errors or result.warnings:
+        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate {result.path}")
+    console.print(f"[bold]Next:[/bold] {result.next_step}")
