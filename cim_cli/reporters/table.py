@@ -1,0 +1,192 @@
+"""Table: one row per portfolio for administrators, then a summary by stage.
+
+Without colour the rows are plain, fixed-width text columns, written as each
+result comes (long cells are cut with ``…``), so the output pipes cleanly into
+``grep``/``less`` and holds no ANSI codes. With colour (``context.color``) a
+rich table is rendered at the end; it keeps one small row per portfolio until
+then, never the findings themselves.
+
+Student text (id, name) is made printable first: control characters would
+break the columns or, worse, smuggle terminal escape sequences, and bidi
+controls would reorder the line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import TextIO
+
+from cim_cli.findings import STAGES, PortfolioResult
+from cim_cli.reporters import BaseReporter, ReportContext
+
+# (header, width, align) for the plain variant; "<" left, ">" right. The
+# widths keep a row within 80 columns; text cells are cut to fit, numbers never.
+_COLUMNS: tuple[tuple[str, int, str], ...] = (
+    ("STUDENT", 10, "<"),
+    ("NAME", 17, "<"),
+    ("STAGE", 16, "<"),
+    ("ACTS", 5, ">"),
+    ("H/A", 5, ">"),
+    ("WORDS", 5, ">"),
+    ("ERR", 4, ">"),
+    ("WARN", 4, ">"),
+)
+_GAP = "  "
+_MISSING = "-"
+
+# Bidirectional formatting characters (Trojan-Source style reordering).
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str | None) -> str:
+    """``text`` safe to show in one terminal cell: no controls, one line."""
+    if not text:
+        return _MISSING
+    out = []
+    for ch in text:
+        if ch in "\t\n\r\v\f":
+            out.append(" ")
+        elif ch in _BIDI:
+            continue
+        elif unicodedata.category(ch) == "Cc":
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    cleaned = "".join(out).strip()
+    return cleaned or _MISSING
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal (wide East Asian characters count 2)."""
+    return sum(_char_width(ch) for ch in text)
+
+
+def fit(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded to ``width`` display columns; left-aligned (text) cells
+    that are too long are cut with ``…``, right-aligned (numbers) never."""
+    if align == "<" and display_width(text) > width:
+        kept, used = [], 0
+        for ch in text:
+            w = _char_width(ch)
+            if used + w > width - 1:
+                break
+            kept.append(ch)
+            used += w
+        text = "".join(kept) + "…"
+    pad = " " * (width - display_width(text))
+    return text + pad if align == "<" else pad + text
+
+
+def row_cells(result: PortfolioResult) -> tuple[str, ...]:
+    """The table cells of one portfolio, as display strings."""
+    return (
+        printable(result.student_id),
+        printable(result.name),
+        result.stage,
+        f"{result.counting_activities}/{result.required_activities}",
+        f"{result.counting_home}/{result.counting_abroad}",
+        _MISSING if result.report_words is None else str(result.report_words),
+        str(result.errors),
+        str(result.warnings),
+    )
+
+
+def summary_line(stages: Counter) -> str:
+    """``3 portfolios: 1 ready-for-review, 1 collecting, 1 registered``.
+
+    Stages are listed from the most advanced down; stages unknown to this
+    version (added later) come first, most advanced presumed, by name.
+    """
+    total = sum(stages.values())
+    head = f"{total} portfolio" + ("" if total == 1 else "s")
+    if not total:
+        return head
+    known = [s for s in reversed(STAGES) if stages.get(s)]
+    unknown = sorted(s for s in stages if s not in STAGES and stages[s])
+    parts = [f"{stages[s]} {s}" for s in unknown + known]
+    return f"{head}: {', '.join(parts)}"
+
+
+class Reporter(BaseReporter):
+    def __init__(self, out: TextIO, context: ReportContext) -> None:
+        super().__init__(out, context)
+        self._stages: Counter = Counter()
+        self._rows: list[tuple[str, ...]] = []
+        self._header_written = False
+
+    def add(self, result: PortfolioResult) -> None:
+        self._stages[result.stage] += 1
+        cells = row_cells(result)
+        if self.context.color:
+            # Rich lays out the whole table at once; keep only the small row.
+            self._rows.append(cells)
+            return
+        if not self._header_written:
+            self._write_plain([h for h, _, _ in _COLUMNS])
+            self._header_written = True
+        self._write_plain(cells)
+
+    def _write_plain(self, cells) -> None:
+        line = _GAP.join(fit(c, w, a) for c, (_, w, a) in zip(cells, _COLUMNS))
+        self.out.write(line.rstrip() + "\n")
+
+    def end(self) -> None:
+        summary = summary_line(self._stages)
+        if not self.context.color:
+            if self._header_written:
+                self.out.write("\n")
+            self.out.write(summary + "\n")
+            return
+        self._render_rich(summary)
+
+    def _render_rich(self, summary: str) -> None:
+        from rich import box
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        console = Console(file=self.out, force_terminal=True, no_color=False, highlight=False)
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False, pad_edge=False)
+        titles = [h.title() if h != "H/A" else h for h, _, _ in _COLUMNS]
+        # Every column but the name gets what its cells need (a student id at
+        # most 16); the name what is left of the line (at least 8), cut with ….
+        needed = [
+            max([display_width(t)] + [display_width(row[i]) for row in self._rows])
+            for i, t in enumerate(titles)
+        ]
+        needed[0] = min(needed[0], 16)
+        gaps = 3 * (len(titles) - 1)  # separator and padding between columns
+        room = console.width - gaps - sum(needed) + needed[1]
+        name_width = max(min(8, needed[1]), min(needed[1], room))
+        for i, (title, (_, _, align)) in enumerate(zip(titles, _COLUMNS)):
+            table.add_column(
+                title,
+                justify="left" if align == "<" else "right",
+                no_wrap=True,
+                overflow="ellipsis",
+                min_width=name_width if i == 1 else needed[i],
+                max_width=name_width if i == 1 else needed[i],
+            )
+        for cells in self._rows:
+            student, name, stage, acts, home_abroad, words, errors, warnings = cells
+            table.add_row(
+                # Text, not str: student text must never be read as rich markup.
+                Text(student),
+                Text(name),
+                Text(stage, style="green" if stage == STAGES[-1] else ""),
+                Text(acts),
+                Text(home_abroad),
+                Text(words),
+                Text(errors, style="bold red" if errors != "0" else ""),
+                Text(warnings, style="yellow" if warnings != "0" else ""),
+            )
+        if self._rows:
+            console.print(table)
+        console.print(Text(summary))
