@@ -1,0 +1,143 @@
+"""Everything git, isolated here, through gitpython and never trusting the repository.
+
+A student's repository config can run commands when git runs: ``core.fsmonitor``
+on ``git status``, hooks on commit, filter drivers on add, a pager or an
+external diff. Every git process cim starts gets command-line configuration
+(``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``, which outranks every config file)
+that switches those off, and system/global config is ignored. Student text is
+never passed as an option: paths always follow ``--``. Repos are used as
+context managers so gitpython's ``cat-file`` helpers are closed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from typing import Iterator
+
+# Config that outranks the repository's own and disarms what could run a command.
+SAFE_CONFIG: tuple[tuple[str, str], ...] = (
+    ("core.fsmonitor", "false"),
+    ("core.hooksPath", os.devnull),
+    ("core.pager", "cat"),
+    ("core.editor", "true"),
+    ("core.sshCommand", "false"),
+    ("core.askPass", ""),
+    ("core.attributesFile", os.devnull),
+    ("core.untrackedCache", "false"),
+    ("diff.external", ""),
+    ("credential.helper", ""),
+    ("commit.gpgSign", "false"),
+    ("tag.gpgSign", "false"),
+    ("protocol.allow", "never"),
+    ("uploadpack.packObjectsHook", ""),
+    ("safe.directory", "*"),
+)
+
+
+class GitUnavailable(Exception):
+    """git cannot be used here; the message says why and what to do."""
+
+
+def git_available() -> bool:
+    """True when a git executable is on PATH and gitpython imports."""
+    if shutil.which("git") is None:
+        return False
+    try:
+        import git  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _filter_overrides(path: str) -> list[tuple[str, str]]:
+    """Neutralise every filter driver the repository configures (they run on add/checkout)."""
+    config = os.path.join(path, "config")
+    overrides: list[tuple[str, str]] = []
+    try:
+        with open(config, encoding="utf-8", errors="replace") as fh:
+            text = fh.read(1_000_000)
+    except OSError:
+        return overrides
+    import re
+
+    for name in sorted(set(re.findall(r'^\s*\[\s*filter\s+"([^"\n]+)"\s*\]', text, re.M))):
+        overrides += [(f"filter.{name}.clean", "cat"), (f"filter.{name}.smudge", "cat"), (f"filter.{name}.process", ""), (f"filter.{name}.required", "false")]
+    for name in sorted(set(re.findall(r'^\s*\[\s*diff\s+"([^"\n]+)"\s*\]', text, re.M))):
+        overrides += [(f"diff.{name}.textconv", "cat"), (f"diff.{name}.command", "")]
+    return overrides
+
+
+def safe_environment(git_dir: str | None = None) -> dict[str, str]:
+    """Environment variables for a git process that cannot run the repository's commands."""
+    pairs = list(SAFE_CONFIG) + (_filter_overrides(git_dir) if git_dir else [])
+    env = {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_OPTIONAL_LOCKS": "0",
+        "GIT_CONFIG_COUNT": str(len(pairs)),
+        # Commits made by cim need an identity even on a machine with no global config.
+        "GIT_AUTHOR_NAME": os.environ.get("GIT_AUTHOR_NAME", "cim"),
+        "GIT_AUTHOR_EMAIL": os.environ.get("GIT_AUTHOR_EMAIL", "cim@localhost"),
+        "GIT_COMMITTER_NAME": os.environ.get("GIT_COMMITTER_NAME", "cim"),
+        "GIT_COMMITTER_EMAIL": os.environ.get("GIT_COMMITTER_EMAIL", "cim@localhost"),
+    }
+    for i, (key, value) in enumerate(pairs):
+        env[f"GIT_CONFIG_KEY_{i}"] = key
+        env[f"GIT_CONFIG_VALUE_{i}"] = value
+    return env
+
+
+@contextmanager
+def open_repo(path: str) -> Iterator["git.Repo"]:  # noqa: F821
+    """The repository whose work tree contains ``path``, made safe; closed on exit.
+
+    Raises :class:`GitUnavailable` when git is missing or ``path`` is not in a repository.
+    """
+    if not git_available():
+        raise GitUnavailable("git is not installed on this machine (install git to use this)")
+    import git
+
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitUnavailable(f"{path} is not inside a git repository (create one with: git init)") from None
+    try:
+        repo.git.update_environment(**safe_environment(repo.git_dir))
+        yield repo
+    finally:
+        repo.close()
+
+
+def work_tree_root(path: str) -> str | None:
+    """The top of the git work tree containing ``path``, or None."""
+    try:
+        with open_repo(path) as repo:
+            return repo.working_tree_dir
+    except GitUnavailable:
+        return None
+
+
+def init_repo(path: str) -> None:
+    """Create a git repository at ``path`` (safe environment, default branch main)."""
+    if not git_available():
+        raise GitUnavailable("git is not installed on this machine; use --no-git or install git")
+    import git
+
+    git.Git(path).execute(["git", "init", "-q", "-b", "main", "--", path], env={**os.environ, **safe_environment()})
+
+
+def commit_paths(path: str, files: list[str], message: str) -> str:
+    """Commit exactly ``files`` (paths inside the work tree) with ``message``; returns the commit id.
+
+    Nothing else staged by the student is committed: the commit is limited to
+    these paths with ``git commit --only``.
+    """
+    with open_repo(path) as repo:
+        root = repo.working_tree_dir
+        rel = [os.path.relpath(os.path.abspath(f), root) for f in files]
+        repo.git.add("--", *rel)
+        repo.git.commit("--only", "--no-verify", "-q", "-m", message, "--", *rel)
+        return repo.head.commit.hexsha
