@@ -16,6 +16,7 @@ from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
 
 INTERNAL_ERROR = "internal-error"
+_REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
 
 
 def run_checks(portfolio: Portfolio, programme: Programme) -> list[Finding]:
@@ -36,10 +37,10 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
     data = activity.data
     lacks: list[str] = []
     if activity.record.data is None or activity.file in error_files:
-        lacks.append("its record has errors (see the findings for " + activity.file + ")")
+        lacks.append(f"a record without errors ({activity.file})")
     evidence_ok = sum(1 for e in activity.evidence if e.ref.status == OK)
     if evidence_ok == 0:
-        lacks.append("evidence: add a certificate, signed programme or photo")
+        lacks.append("evidence (a certificate, signed programme or photo)")
     need_words = programme.requirements["min_reflection_words"]
     words = activity.reflection.analysis.words if activity.reflection and activity.reflection.analysis else None
     if words is None:
@@ -51,7 +52,7 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
     engagements = engagements if isinstance(engagements, int) and not isinstance(engagements, bool) else 1
     need_engagements = programme.min_engagements(category) if category else 1
     if engagements < need_engagements:
-        lacks.append(f"engagements ({engagements} of {need_engagements})")
+        lacks.append(f"more engagements ({engagements} of {need_engagements})")
 
     def text(key: str) -> str | None:
         value = data.get(key)
@@ -119,7 +120,9 @@ def next_step(stage: str, activities: list[ActivitySummary], result_missing: lis
 def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None = None) -> PortfolioResult:
     """Check one loaded portfolio against a programme."""
     findings = run_checks(portfolio, programme)
-    error_files = {f.file for f in findings if f.severity == "error"}
+    # Errors of a record itself; a missing evidence file or reflection is judged
+    # by what exists (at least one evidence file, a long enough reflection).
+    error_files = {f.file for f in findings if f.severity == "error" and f.rule not in _REFERENCE_RULES}
     summaries = [summarise_activity(a, programme, error_files) for a in portfolio.activities]
     counting = [s for s in summaries if s.counts]
     stage = compute_stage(counting, programme)

@@ -43,28 +43,25 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO) ->
     import os
 
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
 
     console = Console(file=out, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=True)
     req = programme.requirements
     who = f"{result.name or '?'} ({result.student_id or 'no student id'})"
-    console.print(f"[bold]{who}[/bold] — {programme.title}")
+    console.print(f"[bold]{escape(who)}[/bold] — {escape(programme.title)}")
     console.print(f"Stage: [bold]{result.stage}[/bold]")
     line = f"Counting activities: {result.counting_activities} of {result.required_activities}"
     line += f"  (home {result.counting_home}" + (f"/{req['min_home']}" if req["min_home"] else "")
     line += f", abroad {result.counting_abroad}" + (f"/{req['min_abroad']}" if req["min_abroad"] else "") + ")"
     console.print(line)
     if result.activities:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for col in ("", "activity", "category", "where", "missing"):
-            table.add_column(col)
+        # One line per activity, then what it still needs: reads well at any width.
         for a in result.activities:
-            mark = "[green]✓[/green]" if a.counts else "[yellow]…[/yellow]"
-            where = a.location or "?"
-            if a.country:
-                where += f" ({a.country})"
-            table.add_row(mark, a.title or a.slug, a.category or "?", where, "; ".join(a.lacks) or "—")
-        console.print(table)
+            mark = "[green]✓[/green]" if a.counts else "[yellow]✗[/yellow]"
+            where = (a.location or "?") + (f", {a.country}" if a.country else "")
+            console.print(f"  {mark} {escape(a.title or a.slug)}  [dim]({escape(a.category or '?')}, {where})[/dim]")
+            if a.lacks:
+                console.print(f"      needs: {escape('; '.join(a.lacks))}")
     else:
         console.print("No activities yet. Record one with: cim activity add")
     if result.report_words is None:
@@ -73,7 +70,7 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO) ->
         rep = programme.report
         console.print(f"Report: {result.report_words} words (needs {rep['min_words']}-{rep['max_words']})")
         for heading in result.missing_headings:
-            console.print(f"  missing heading: {heading}")
+            console.print(f"  missing heading: {escape(heading)}")
     if result.errors or result.warnings:
         console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate {result.path}")
     console.print(f"[bold]Next:[/bold] {result.next_step}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Iterator, TextIO
 
 import typer
@@ -63,5 +63,9 @@ def output(path: str | None) -> Iterator[TextIO]:
         return
     from cim_cli.atomic import atomic_writer
 
-    with atomic_writer(path) as fh:
+    with ExitStack() as stack:
+        try:
+            fh = stack.enter_context(atomic_writer(path))
+        except OSError as exc:  # only opening: errors of the command itself pass through
+            raise fail(f"{path}: cannot be written ({exc.strerror})") from None
         yield fh
