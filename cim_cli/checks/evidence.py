@@ -14,8 +14,8 @@ SEVERITY = "warning"
 
 def check(portfolio, programme):
     for activity in portfolio.activities:
-        if activity.record.data is None:
-            continue
+        if not isinstance(activity.record.data, dict):
+            continue  # unreadable or not a mapping: other rules say so
         if not activity.evidence:
             line, col = activity.record.source.locate(("evidence",))
             yield Problem(activity.file, line or 1, col or 1, f"no evidence listed; add a certificate, signed programme or photo with: cim evidence add {activity.slug} FILE")

@@ -138,7 +138,8 @@ class _Loader:
                 )
         reflection_ref = reflection = None
         written = data.get("reflection")
-        if written is None or isinstance(written, str):
+        # An unreadable record says nothing about its reflection: do not guess.
+        if record.data is not None and (written is None or isinstance(written, str)):
             path = written or default_reflection(slug)
             pos = record.source.locate(("reflection",)) if written else (None, None)
             reflection_ref = self.ref(path, rel, pos, "reflection")
