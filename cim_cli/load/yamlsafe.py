@@ -77,7 +77,11 @@ def _tagged(value: str, tag: str) -> Any:
         if isinstance(resolved, expected) and not (name != "bool" and isinstance(resolved, bool)):
             return float(resolved) if name == "float" else resolved
         raise ValueError(f"'{value}' is not a valid !!{name}")
-    raise ValueError(f"the tag '{tag}' is not supported; remove it")
+    raise ValueError(f"the tag '{_short_tag(tag)}' is not supported; remove it")
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
 
 
 def _position(mark: Any) -> tuple[int, int]:
@@ -95,8 +99,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _position(mark) if mark else (None, None)
-        problem = exc.problem or exc.context or "invalid YAML"
-        builder.fail("yaml-syntax", line, col, f"YAML syntax error: {problem}")
+        builder.fail("yaml-syntax", line, col, _syntax_message(exc))
     except yaml.reader.ReaderError as exc:
         line, col = _offset_position(text, exc.position)
         builder.fail("yaml-syntax", line, col, f"YAML cannot contain this character ({_describe(exc.character)})")
@@ -108,10 +111,25 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     return YamlDocument(file, data, SourceMap(builder.values, builder.keys), tuple(builder.problems))
 
 
+def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+    """libyaml's problem, with where the construct began and a hint for common slips."""
+    problem = exc.problem or "invalid YAML"
+    if exc.context and exc.context_mark is not None:
+        problem += f" {exc.context} that began at line {exc.context_mark.line + 1}"
+    hint = ""
+    if "quoted scalar" in problem:
+        hint = "; close the quote"
+    elif "mapping values are not allowed" in problem:
+        hint = "; put quotes around a value that contains ': '"
+    elif "tab" in problem:
+        hint = "; indent with spaces, not tabs"
+    return f"YAML syntax error: {problem}{hint}"
+
+
 def _describe(character: Any) -> str:
     if isinstance(character, int):
         return f"code {character:#x}"
-    return f"U+{ord(character):04X}" if isinstance(character, str) and character else repr(character)
+    return f"U+{ord(character):04X}" if isinstance(character, str) and len(character) == 1 else repr(character)
 
 
 def _offset_position(text: str, offset: int) -> tuple[int, int]:
@@ -188,7 +206,7 @@ class _Builder:
             container: Any = {} if kind is MappingStart else []
             if event.tag not in (None, "!", _TAG + ("map" if kind is MappingStart else "seq")):
                 line, col = _position(event.start_mark)
-                self.fail("yaml-syntax", line, col, f"the tag '{event.tag}' is not supported; remove it")
+                self.fail("yaml-syntax", line, col, f"the tag '{_short_tag(event.tag)}' is not supported; remove it")
             if stack and stack[-1][2] and stack[-1][3] is None:
                 line, col = _position(event.start_mark)
                 self.fail("yaml-syntax", line, col, "a mapping key must be plain text, not a list or mapping")
