@@ -1,8 +1,10 @@
 """JSON Schema validation of YAML records, with messages a student understands.
 
 The schemas ship in the package (``cim_cli/schemas``). Each validator is built
-once per process. ``format`` is asserted: ``date`` by jsonschema, ``email`` by
-our own checker (jsonschema's only looks for an ``@``).
+once per process. ``format`` is asserted by cim's own checkers: ``date`` as
+exactly YYYY-MM-DD and a real day (Python 3.11's ``fromisoformat`` alone also
+takes ``20240102``), ``email`` as local@domain.tld (jsonschema's only looks
+for an ``@``).
 """
 
 from __future__ import annotations
@@ -27,12 +29,28 @@ def schema(name: str) -> dict:
     return json.loads(text)
 
 
+def _import_jsonschema() -> Any:
+    """Import jsonschema without rfc3987_syntax.
+
+    jsonschema imports rfc3987_syntax eagerly when it is installed (another
+    package may bring it), and that module builds a Lark grammar at import:
+    six seconds of start-up. cim's schemas use no IRI formats, so it is
+    blocked unless something in this process already imported it.
+    """
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import jsonschema
+
+    return jsonschema
+
+
 @lru_cache(maxsize=None)
 def validator(name: str) -> Any:
     """A Draft 2020-12 validator for schema ``name``, built once."""
-    from jsonschema import Draft202012Validator, FormatChecker
-
-    checker = FormatChecker()
+    jsonschema = _import_jsonschema()
+    # Only the formats cim's schemas use, each checked strictly.
+    checker = jsonschema.FormatChecker(formats=())
 
     @checker.checks("email")
     def _email(value: object) -> bool:
@@ -50,7 +68,7 @@ def validator(name: str) -> Any:
         datetime.date.fromisoformat(value)
         return True
 
-    return Draft202012Validator(schema(name), format_checker=checker)
+    return jsonschema.Draft202012Validator(schema(name), format_checker=checker)
 
 
 def is_date(value: object) -> bool:
