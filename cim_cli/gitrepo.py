@@ -51,20 +51,52 @@ def git_available() -> bool:
     return True
 
 
+def _configured_drivers(git_dir: str) -> tuple[set[str], set[str]]:
+    """Names of the filter and diff drivers git itself sees in the repository's config.
+
+    Asking git (rather than reading ``config``) also finds drivers defined in
+    files pulled in by ``[include]``/``[includeIf]`` and in ``config.worktree``.
+    ``git config`` only reads configuration; it runs nothing.
+    """
+    import subprocess
+
+    filters: set[str] = set()
+    diffs: set[str] = set()
+    try:
+        proc = subprocess.run(
+            ["git", f"--git-dir={git_dir}", "config", "--null", "--name-only", "--get-regexp", r"^(filter|diff)\."],
+            env={**os.environ, **safe_environment()},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return filters, diffs
+    for raw in proc.stdout.split(b"\0"):
+        section, _, rest = raw.decode("utf-8", "surrogateescape").partition(".")
+        driver = rest.rpartition(".")[0]
+        if driver and "\n" not in driver:
+            (filters if section == "filter" else diffs).add(driver)
+    return filters, diffs
+
+
 def _filter_overrides(path: str) -> list[tuple[str, str]]:
     """Neutralise every filter driver the repository configures (they run on add/checkout)."""
     config = os.path.join(path, "config")
-    overrides: list[tuple[str, str]] = []
+    filters, diffs = _configured_drivers(path)
     try:
         with open(config, encoding="utf-8", errors="replace") as fh:
             text = fh.read(1_000_000)
     except OSError:
-        return overrides
+        text = ""
     import re
 
-    for name in sorted(set(re.findall(r'^\s*\[\s*filter\s+"([^"\n]+)"\s*\]', text, re.M))):
+    filters.update(re.findall(r'^\s*\[\s*filter\s+"([^"\n]+)"\s*\]', text, re.M))
+    diffs.update(re.findall(r'^\s*\[\s*diff\s+"([^"\n]+)"\s*\]', text, re.M))
+    overrides: list[tuple[str, str]] = []
+    for name in sorted(filters):
         overrides += [(f"filter.{name}.clean", "cat"), (f"filter.{name}.smudge", "cat"), (f"filter.{name}.process", ""), (f"filter.{name}.required", "false")]
-    for name in sorted(set(re.findall(r'^\s*\[\s*diff\s+"([^"\n]+)"\s*\]', text, re.M))):
+    for name in sorted(diffs):
         overrides += [(f"diff.{name}.textconv", "cat"), (f"diff.{name}.command", "")]
     return overrides
 
