@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterator
 
 # Config that outranks the repository's own and disarms what could run a command.
@@ -30,6 +31,8 @@ SAFE_CONFIG: tuple[tuple[str, str], ...] = (
     ("credential.helper", ""),
     ("commit.gpgSign", "false"),
     ("tag.gpgSign", "false"),
+    # With a signed commit in the history, `git log` would run gpg.program.
+    ("log.showSignature", "false"),
     ("protocol.allow", "never"),
     ("uploadpack.packObjectsHook", ""),
     ("safe.directory", "*"),
@@ -161,15 +164,86 @@ def init_repo(path: str) -> None:
     git.Git(path).execute(["git", "init", "-q", "-b", "main", "--", path], env={**os.environ, **safe_environment()})
 
 
-def commit_paths(path: str, files: list[str], message: str) -> str:
+def _real(path: str) -> str:
+    """``path`` with its folder's symbolic links resolved (not the file's own: it may be a link)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    return os.path.join(os.path.realpath(folder), name)
+
+
+def commit_paths(path: str, files: list[str], message: str, author: tuple[str, str] | None = None) -> str:
     """Commit exactly ``files`` (paths inside the work tree) with ``message``; returns the commit id.
 
     Nothing else staged by the student is committed: the commit is limited to
-    these paths with ``git commit --only``.
+    these paths with ``git commit --only``. Paths are literal (a file named
+    ``:(glob)*`` is that file, not a pattern). ``author`` (name, email) is
+    used unless GIT_AUTHOR_NAME is set in the environment.
     """
+    env = {"GIT_LITERAL_PATHSPECS": "1"}
+    if author and "GIT_AUTHOR_NAME" not in os.environ:
+        env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1])
     with open_repo(path) as repo:
-        root = repo.working_tree_dir
-        rel = [os.path.relpath(os.path.abspath(f), root) for f in files]
-        repo.git.add("--", *rel)
-        repo.git.commit("--only", "--no-verify", "-q", "-m", message, "--", *rel)
+        root = os.path.realpath(repo.working_tree_dir)
+        rel = [os.path.relpath(_real(f), root) for f in files]
+        repo.git.add("--", *rel, env=env)
+        repo.git.commit("--only", "--no-verify", "-q", "-m", message, "--", *rel, env=env)
         return repo.head.commit.hexsha
+
+
+@dataclass(frozen=True)
+class PathChange:
+    """One file changed by one commit, as :func:`path_history` reports it."""
+
+    commit: str
+    date: str  # author date, ISO 8601 with offset
+    author: str
+    subject: str
+    status: str  # A added, M changed, D removed, T type changed
+    path: str  # relative to the folder whose history was asked for, "/"-separated
+
+
+def path_history(path: str, max_commits: int) -> tuple[list[PathChange], bool]:
+    """Changes to the files under folder ``path`` in its repository's history, newest first.
+
+    Returns (changes of at most ``max_commits`` commits, True when the clone
+    is shallow so older history is missing). Raises :class:`GitUnavailable`.
+    Nothing of the repository's configuration runs: no signatures are checked,
+    no diff drivers or text conversions are used (only names and statuses).
+    """
+    import git
+
+    with open_repo(path) as repo:
+        root = os.path.realpath(repo.working_tree_dir)
+        where = os.path.relpath(os.path.realpath(path), root)
+        prefix = "" if where == "." else where.replace(os.sep, "/") + "/"
+        env = {"GIT_LITERAL_PATHSPECS": "1"}
+        shallow = os.path.exists(os.path.join(repo.git_dir, "shallow"))
+        try:
+            repo.git.rev_parse("--verify", "-q", "HEAD", env=env)
+        except git.GitCommandError:
+            return [], shallow  # no commit yet
+        out = repo.git.log(
+            "-z", "--name-status", "--no-renames", "--no-show-signature", "--no-color", "--no-textconv", "--no-ext-diff",
+            f"--max-count={max(1, int(max_commits))}", "--format=%x01%H%x1f%aI%x1f%an%x1f%s", "--", where,
+            env=env, strip_newline_in_stdout=False,
+        )
+    return _parse_log(out, prefix), shallow
+
+
+def _parse_log(out: str, prefix: str) -> list[PathChange]:
+    """Parse ``git log -z --name-status`` output: a header token, then (status, path) pairs."""
+    changes: list[PathChange] = []
+    header: list[str] | None = None
+    status: str | None = None
+    for token in out.split("\0"):
+        if status is not None:  # this token is the path of the pending status
+            if header is not None and token.startswith(prefix):
+                changes.append(PathChange(header[0], header[1], header[2], header[3], status[0], token[len(prefix):]))
+            status = None
+            continue
+        bare = token.lstrip("\n")
+        if bare.startswith("\x01"):
+            parts = bare[1:].split("\x1f", 3)
+            header = parts + [""] * (4 - len(parts))
+        elif bare:
+            status = bare
+    return changes
