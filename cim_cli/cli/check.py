@@ -24,6 +24,7 @@ from cim_cli.findings import STAGES
 class Format(str, Enum):
     text = "text"
     json = "json"
+    table = "table"
     csv = "csv"
     junit = "junit"
     sarif = "sarif"
@@ -60,25 +61,33 @@ def validate(
     require: Optional[str] = typer.Option(None, "--require", callback=_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE instead of stdout."),
+    rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
 ) -> None:
     """Check portfolios and report every finding with its file and line."""
     from cim_cli import __version__
     from cim_cli.checks import rule_infos
-    from cim_cli.engine import validate_path
+    from cim_cli.engine import check_portfolio
+    from cim_cli.load.portfolio import load_portfolio
     from cim_cli.reporters import ReportContext, make_reporter
+    from cim_cli.revision import RevisionError, sources
 
-    for path in portfolios:
-        require_portfolio(path)
+    if rev is None:
+        for path in portfolios:
+            require_portfolio(path)
     progs = [load_programme_or_exit(programme, path) for path in portfolios]
     results = []
-    with output(out) as stream:
-        context = ReportContext(__version__, progs[0].source, progs[0].title, rule_infos(), color=use_colour(stream))
-        reporter = make_reporter(fmt.value, stream, context)
-        for path, prog in zip(portfolios, progs):
-            result = validate_path(path, prog)
-            reporter.add(result)
-            results.append(result)
-        reporter.end()
+    try:
+        # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
+        with sources(portfolios, rev) as pairs, output(out) as stream:
+            context = ReportContext(__version__, progs[0].source, progs[0].title, rule_infos(), color=use_colour(stream))
+            reporter = make_reporter(fmt.value, stream, context)
+            for (path, load), prog in zip(pairs, progs):
+                result = check_portfolio(load_portfolio(load), prog, path)
+                reporter.add(result)
+                results.append(result)
+            reporter.end()
+    except RevisionError as exc:
+        raise fail(str(exc)) from None
     raise typer.Exit(exit_code(results, strict=strict, require=require))
 
 

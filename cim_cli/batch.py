@@ -1,0 +1,603 @@
+"""Batch checks over a cohort: discovery and a parallel run no portfolio can take down.
+
+Discovery (:func:`discover`): every folder under the roots that holds a
+``student.yaml`` is a portfolio. A portfolio's own subfolders are not
+searched for more; hidden folders (``.git``...), ``node_modules`` and
+symlinked folders are never entered (so a symlink loop cannot trap it); a
+root that is itself a portfolio is one. The result is sorted by path
+components, so the order is the same on every machine.
+
+The run (:func:`run`) yields one :class:`~cim_cli.findings.PortfolioResult`
+per task, in task order, as soon as it and every earlier one are done: the
+caller streams them into a reporter and memory stays flat.
+
+* ``jobs == 1``: checked in this process, one after the other: the fastest
+  for a handful of portfolios and the easiest to debug, but a crash of a
+  native parser would end the run.
+* ``jobs > 1``: a small process pool of our own (``multiprocessing``
+  processes and pipes). Tasks go out in chunks of a few portfolios to
+  amortise the pipe round trip; results come back per chunk and are
+  re-ordered. A worker is started once and builds its validators once; on
+  Linux workers are forked from a parent that has already imported the
+  checker, so they start in milliseconds.
+
+Robustness, per portfolio:
+
+* an exception anywhere in loading or checking: an ``internal-error``
+  finding on that portfolio;
+* a hang: a per-portfolio alarm in the worker (``timeout`` seconds) turns it
+  into an ``internal-error`` finding; a hang the alarm cannot interrupt
+  (native code) is caught by the parent's deadline for the chunk, which kills
+  the worker;
+* a crash of the worker process (segfault, ``os._exit``, the OOM killer):
+  the parent sees the process end without an answer, starts a new worker,
+  and re-runs the unanswered portfolios of that chunk one by one, each in a
+  fresh process, so only the culprit gets the finding "checking this
+  portfolio crashed the checker" and every other one its normal result.
+
+Why not ``ProcessPoolExecutor``: when one of its workers dies, every pending
+future fails with ``BrokenProcessPool`` and the pool is gone, and it cannot
+kill a worker stuck in native code without private attributes. Owning the
+processes lets the parent lose exactly one chunk and kill exactly one worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+
+from cim_cli.findings import Finding, PortfolioResult
+from cim_cli.load.portfolio import STUDENT_FILE
+
+DEFAULT_TIMEOUT = 60.0
+INTERNAL_ERROR = "internal-error"
+# Folder names discovery never enters (besides hidden ones).
+SKIP_FOLDERS = frozenset({"node_modules"})
+# Chunks a run may have out (in flight or done but not yet yielded) per job,
+# counted from the oldest unfinished one: bounds memory when one chunk is slow.
+WINDOW_PER_JOB = 4
+MAX_CHUNK = 8
+
+
+# -- discovery ----------------------------------------------------------------
+
+Classify = Callable[[str, "set[str]", "set[str]"], "str | None"]
+
+
+def walk(root: str, classify: Classify, on_error: Callable[[str, OSError], None] | None = None) -> Iterator[tuple[str, str]]:
+    """Folders under ``root`` (``root`` included) that ``classify`` names, in sorted order.
+
+    ``classify(path, files, folders)`` sees the names of the regular files
+    (symlinks to files included) and of the real folders in ``path``; a
+    non-None answer yields ``(path, answer)`` and the folder is not entered.
+    Hidden folders, ``node_modules`` and symlinked folders are never entered.
+    Folders are read with ``os.scandir``, one at a time.
+    """
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        files: set[str] = set()
+        folders: list[str] = []
+        try:
+            with os.scandir(folder) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            folders.append(entry.name)
+                        elif entry.is_file():
+                            files.add(entry.name)
+                    except OSError:
+                        continue
+        except OSError as exc:
+            if on_error is not None:
+                on_error(folder, exc)
+            continue
+        kind = classify(folder, files, set(folders))
+        if kind is not None:
+            yield folder, kind
+            continue
+        for name in sorted(folders, reverse=True):
+            if not name.startswith(".") and name not in SKIP_FOLDERS:
+                stack.append(os.path.join(folder, name))
+
+
+def _portfolio(path: str, files: set[str], folders: set[str]) -> str | None:
+    return "portfolio" if STUDENT_FILE in files else None
+
+
+def path_key(path: str) -> tuple[str, ...]:
+    """Sort key of a path: by components, so ``a/b`` sorts with ``a``, before ``a-b``."""
+    return tuple(path.replace(os.sep, "/").split("/"))
+
+
+def discover(roots: Iterable[str], on_error: Callable[[str, OSError], None] | None = None) -> list[str]:
+    """Every portfolio under ``roots``, sorted by path; a folder reached twice counts once."""
+    found: dict[str, str] = {}
+    for root in roots:
+        for path, _ in walk(root, _portfolio, on_error):
+            found.setdefault(os.path.realpath(path), path)
+    return sorted(found.values(), key=path_key)
+
+
+@dataclass
+class Cohort:
+    """The portfolios a batch run checks, and what to tell people about the selection."""
+
+    # (path shown in results, folder to load): the same folder on disk, or a
+    # temporary copy of the portfolio as committed at ``--rev``.
+    portfolios: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def cohort(roots: Sequence[str], *, rev: str | None = None, changed_since: str | None = None) -> Iterator[Cohort]:
+    """Select the portfolios under ``roots``: on disk, at ``rev``, or changed since a revision.
+
+    Raises :class:`cim_cli.revision.RevisionError` for a revision that cannot
+    be used. Temporary copies made for ``rev`` are removed on exit.
+    """
+    found = Cohort()
+
+    def unreadable(folder: str, exc: OSError) -> None:
+        found.notes.append(f"cannot read {folder} ({exc.strerror}); skipped")
+
+    if rev is not None:
+        from cim_cli.revision import checkout_revision
+
+        with checkout_revision(roots, rev, discover=True) as checkout:
+            found.portfolios = checkout.portfolios
+            found.notes += [f"{p} is not in a git repository, so it has no revision {rev!r}; skipped" for p in checkout.unversioned]
+            found.notes += [f"{p} did not exist at {rev}" for p in checkout.absent]
+            yield found
+        return
+    paths = discover(roots, unreadable)
+    if changed_since is not None:
+        from cim_cli.revision import changed_since as select
+
+        changes = select(paths, changed_since)
+        paths = changes.changed
+        found.notes += [f"{p} is not in a git repository; checked (nothing to compare with)" for p in changes.unversioned]
+    found.portfolios = [(p, p) for p in paths]
+    yield found
+
+
+def plan(portfolios: Sequence[tuple[str, str]], resolver: "ProgrammeResolver") -> list["Task"]:
+    """Tasks for (display, load) pairs, each with its programme (ProgrammeError if one is broken)."""
+    return [Task(i, load, display, resolver.key_for(display)) for i, (display, load) in enumerate(portfolios)]
+
+
+# -- programmes ------------------------------------------------------------------
+
+class ProgrammeResolver:
+    """The programme of each portfolio, each programme file parsed once.
+
+    With an explicit file, that one for all. Otherwise the first
+    ``programme.yaml`` walking up from the portfolio (as
+    :func:`cim_cli.programme.discover` does), memoised per folder so a cohort
+    of siblings costs one walk; else the built-in default. A broken file
+    raises :class:`~cim_cli.programme.ProgrammeError`.
+    """
+
+    def __init__(self, explicit: str | None = None) -> None:
+        from cim_cli.programme import default_programme, load_programme
+
+        self._load = load_programme
+        self.programmes: list = []
+        self._index: dict[str | None, int] = {}
+        self._folders: dict[str, str | None] = {}
+        self._explicit = explicit is not None
+        if explicit is not None:
+            self._add(explicit, load_programme(explicit))
+        else:
+            self._add(None, default_programme())
+
+    def _add(self, key: str | None, programme) -> int:
+        self._index[key] = len(self.programmes)
+        self.programmes.append(programme)
+        return self._index[key]
+
+    def _find(self, folder: str) -> str | None:
+        from cim_cli.programme import PROGRAMME_FILE
+
+        seen = []
+        here = folder
+        found = None
+        while True:
+            if here in self._folders:
+                found = self._folders[here]
+                break
+            seen.append(here)
+            candidate = os.path.join(here, PROGRAMME_FILE)
+            if os.path.isfile(candidate):
+                found = candidate
+                break
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+        for f in seen:
+            self._folders[f] = found
+        return found
+
+    def key_for(self, portfolio: str) -> int:
+        """Index in :attr:`programmes` of the programme for ``portfolio``."""
+        if self._explicit:
+            return 0
+        found = self._find(os.path.abspath(portfolio))
+        if found in self._index:
+            return self._index[found]
+        return self._add(found, self._load(found))
+
+
+# -- one portfolio ---------------------------------------------------------------
+
+class Task(NamedTuple):
+    """One portfolio to check: where to load it, how to show it, which programme."""
+
+    index: int
+    path: str
+    display: str
+    programme: int
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm. A BaseException, so no ``except Exception`` in a rule swallows it."""
+
+
+def _on_alarm(signum, frame):  # noqa: ARG001
+    raise _Timeout()
+
+
+def unchecked_result(display: str, programme, message: str) -> PortfolioResult:
+    """The result of a portfolio that could not be checked: one ``internal-error`` finding.
+
+    Its stage is unknown; it is reported as ``registered`` (nothing counts)
+    and marked ``extra["unchecked"]`` so ``--stage`` filters never hide it.
+    """
+    return PortfolioResult(
+        path=display,
+        student_id=None,
+        name=None,
+        stage="registered",
+        counting_activities=0,
+        required_activities=programme.requirements["min_activities"],
+        counting_home=0,
+        counting_abroad=0,
+        report_words=None,
+        findings=(Finding(INTERNAL_ERROR, "error", "", None, None, message),),
+        extra={"unchecked": True},
+    )
+
+
+def _hook_ids(name: str) -> frozenset[str]:
+    value = os.environ.get(name, "")
+    return frozenset(v for v in value.split(",") if v)
+
+
+def test_hooks() -> dict[str, frozenset[str]]:
+    """TEST-ONLY fault injection, read from the environment by the parent and
+    handed to the workers (a forkserver or an earlier worker would not see a
+    changed environment). Each variable holds comma-separated student ids:
+
+    * ``CIM_TEST_CRASH_ON``: the worker process kills itself with SIGSEGV
+      (never in-process: with ``--jobs 1`` it is ignored);
+    * ``CIM_TEST_HANG_ON``: sleeps an hour (the alarm must stop it);
+    * ``CIM_TEST_HANG_HARD_ON``: blocks the alarm signal, then sleeps, like a
+      hang in native code (worker processes only: the parent must kill it);
+    * ``CIM_TEST_RAISE_ON``: raises RuntimeError in the middle of a check.
+
+    They exist so the tests can prove isolation honestly; nothing else sets them.
+    """
+    return {
+        "crash": _hook_ids("CIM_TEST_CRASH_ON"),
+        "hang": _hook_ids("CIM_TEST_HANG_ON"),
+        "hang_hard": _hook_ids("CIM_TEST_HANG_HARD_ON"),
+        "raise": _hook_ids("CIM_TEST_RAISE_ON"),
+    }
+
+
+def _inject_faults(hooks: dict, student_id: object, in_worker: bool) -> None:
+    """TEST-ONLY: see :func:`test_hooks`."""
+    if not student_id or not any(hooks.values()):
+        return
+    sid = str(student_id)
+    if in_worker and sid in hooks["crash"]:
+        import faulthandler
+
+        faulthandler.disable()  # pytest enables it; its traceback would only be noise here
+        if hasattr(signal, "SIGSEGV") and hasattr(os, "kill"):
+            os.kill(os.getpid(), signal.SIGSEGV)
+        os._exit(139)
+    if in_worker and sid in hooks["hang_hard"]:
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    if sid in hooks["hang"]:
+        time.sleep(3600)
+    if sid in hooks["raise"]:
+        raise RuntimeError("fault injected by CIM_TEST_RAISE_ON")
+
+
+def _can_alarm() -> bool:
+    import threading
+
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+def check_task(task: Task, programme, timeout: float | None, hooks: dict | None = None, in_worker: bool = False) -> PortfolioResult:
+    """Load and check one portfolio; never raises (bugs and timeouts become findings)."""
+    from cim_cli.engine import check_portfolio
+    from cim_cli.load.portfolio import load_portfolio
+
+    alarm = bool(timeout) and _can_alarm()
+    previous = None
+    try:
+        if alarm:
+            previous = signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            portfolio = load_portfolio(task.path)
+            if hooks:
+                _inject_faults(hooks, portfolio.student_data.get("student_id") if isinstance(portfolio.student_data, dict) else None, in_worker)
+            return check_portfolio(portfolio, programme, task.display)
+        finally:
+            if alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+    except _Timeout:
+        return unchecked_result(task.display, programme, timeout_message(timeout))
+    except RecursionError:
+        return unchecked_result(task.display, programme, "checking this portfolio went too deep (RecursionError); please report this to the cim developers")
+    except Exception as exc:  # noqa: BLE001 - one portfolio must never end the run
+        return unchecked_result(task.display, programme, f"checking this portfolio failed ({type(exc).__name__}: {exc}); please report this to the cim developers")
+
+
+def timeout_message(timeout: float | None) -> str:
+    return f"checking this portfolio took longer than {timeout:g} s and was stopped; please report this to the cim developers (a file may be crafted to make cim slow)"
+
+
+def crash_message(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"killed by signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+        if exitcode == -getattr(signal, "SIGKILL", 9):
+            how += ", perhaps for lack of memory"
+    else:
+        how = f"exit status {exitcode}"
+    return f"checking this portfolio crashed the checker ({how}); the other portfolios were checked; please report this to the cim developers"
+
+
+# -- the run --------------------------------------------------------------------
+
+def warm_up() -> None:
+    """Import the checker and build the validators, once, before workers are forked."""
+    try:
+        import cim_cli.engine  # noqa: F401
+        import cim_cli.load.markdown  # noqa: F401
+        from cim_cli.validation import validator
+
+        validator("student")
+        validator("activity")
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs time; the check reports the real error
+        pass
+
+
+def _worker_main(conn, programmes, timeout, hooks, warm) -> None:
+    """A worker: receive chunks of tasks, send back their results, until told to stop."""
+    # Ctrl-C goes to the whole process group; the parent decides and stops us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if warm:
+        warm_up()
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        results = [check_task(t, programmes[t.programme], timeout, hooks, in_worker=True) for t in chunk]
+        conn.send(results)
+
+
+def _context():
+    import multiprocessing
+
+    # fork: workers inherit the warmed-up parent (imports, validators), so they
+    # start in milliseconds. The parent runs no threads while the pool lives
+    # (the progress bar refreshes by hand), which is what makes fork safe.
+    # Elsewhere (macOS, Windows) spawn, and each worker warms up itself.
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork"), False
+    return multiprocessing.get_context("spawn"), True
+
+
+def chunk_size_for(count: int, jobs: int) -> int:
+    """A few portfolios per message amortise the pipe; small enough to balance the tail."""
+    return max(1, min(MAX_CHUNK, count // (jobs * 8)))
+
+
+class _Slot:
+    """One worker process and the chunk it holds."""
+
+    __slots__ = ("proc", "conn", "chunk", "deadline", "single", "chunk_id")
+
+    def __init__(self, proc, conn, single: bool) -> None:
+        self.proc = proc
+        self.conn = conn
+        self.single = single
+        self.chunk: list[Task] | None = None
+        self.chunk_id = -1
+        self.deadline = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        """Ask the worker to finish (or kill it) and reap it."""
+        try:
+            if not kill:
+                try:
+                    self.conn.send(None)
+                except OSError:
+                    kill = True
+            if kill and self.proc.exitcode is None:
+                self.proc.kill()
+            self.proc.join(5)
+            if self.proc.is_alive():
+                self.proc.kill()
+                self.proc.join()
+        finally:
+            self.conn.close()
+
+
+def run(
+    tasks: Sequence[Task],
+    programmes: Sequence,
+    *,
+    jobs: int,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    chunk_size: int | None = None,
+) -> Iterator[PortfolioResult]:
+    """Check every task; yield the results in task order, streaming (see the module doc)."""
+    hooks = test_hooks()
+    if jobs <= 1 or not tasks:
+        for task in tasks:
+            yield check_task(task, programmes[task.programme], timeout, hooks)
+        return
+    yield from _Pool(tasks, programmes, jobs=jobs, timeout=timeout, chunk_size=chunk_size, hooks=hooks).results()
+
+
+class _Pool:
+    def __init__(self, tasks, programmes, *, jobs, timeout, chunk_size, hooks) -> None:
+        self.tasks = tasks
+        self.programmes = list(programmes)
+        self.jobs = jobs
+        self.timeout = timeout
+        self.hooks = hooks
+        size = chunk_size or chunk_size_for(len(tasks), jobs)
+        self.chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
+        self.ctx, self.warm = _context()
+        # Grace over the alarm before the parent kills a worker that ignores it.
+        self.grace = max(2.0, (timeout or DEFAULT_TIMEOUT) / 2)
+
+    def _start(self, single: bool) -> _Slot:
+        parent, child = self.ctx.Pipe(duplex=True)
+        proc = self.ctx.Process(
+            target=_worker_main,
+            args=(child, self.programmes, self.timeout, self.hooks, self.warm),
+            name="cim-batch-worker",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        return _Slot(proc, parent, single)
+
+    def _send(self, slot: _Slot, chunk: list[Task], chunk_id: int) -> None:
+        slot.chunk = chunk
+        slot.chunk_id = chunk_id
+        per = self.timeout or DEFAULT_TIMEOUT
+        slot.deadline = time.monotonic() + per * len(chunk) + self.grace
+        try:
+            slot.conn.send(chunk)
+        except OSError:
+            # The worker died while idle (the OOM killer, say): its sentinel is
+            # ready, so the next round handles the chunk as a crash.
+            slot.deadline = 0.0
+
+    def results(self) -> Iterator[PortfolioResult]:
+        from multiprocessing.connection import wait
+
+        if not self.warm:
+            warm_up()  # fork: done once here, inherited by every worker
+        done: dict[int, PortfolioResult] = {}
+        pending = deque(enumerate(self.chunks))
+        isolate: deque[Task] = deque()  # tasks to re-run alone, each in a fresh process
+        workers: list[_Slot] = []  # the pool, at most ``jobs``
+        singles: list[_Slot] = []  # isolated re-runs, at most ``jobs`` at a time
+        size = len(self.chunks[0])
+        window = self.jobs * WINDOW_PER_JOB
+        next_out, total = 0, len(self.tasks)
+        try:
+            while next_out < total:
+                while isolate and len(singles) < self.jobs:
+                    slot = self._start(single=True)
+                    singles.append(slot)
+                    self._send(slot, [isolate.popleft()], -1)
+                # Chunk ids only go ``window`` ahead of the oldest result not yet yielded.
+                while pending and pending[0][0] < next_out // size + window:
+                    slot = next((w for w in workers if w.chunk is None), None)
+                    if slot is None:
+                        if len(workers) >= self.jobs:
+                            break
+                        slot = self._start(single=False)
+                        workers.append(slot)
+                    chunk_id, chunk = pending.popleft()
+                    self._send(slot, chunk, chunk_id)
+                busy = [s for s in workers + singles if s.chunk is not None]
+                if not busy:  # cannot happen: every unanswered task is out or queued
+                    raise RuntimeError("batch run stalled; please report this to the cim developers")
+                timeout = max(0.0, min(s.deadline for s in busy) - time.monotonic())
+                ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=timeout))
+                now = time.monotonic()
+                for slot in busy:
+                    if slot.conn in ready:
+                        try:
+                            results = slot.conn.recv()
+                        except (EOFError, OSError):
+                            results = None  # died while answering: handled as a crash below
+                        if results is not None:
+                            for task, result in zip(slot.chunk, results):
+                                done[task.index] = result
+                            slot.chunk = None
+                            if slot.single:
+                                slot.stop()
+                                singles.remove(slot)
+                            continue
+                    died = slot.conn in ready or slot.proc.sentinel in ready
+                    if not died and now < slot.deadline:
+                        continue
+                    lost, slot.chunk = slot.chunk, None
+                    slot.stop(kill=True)  # a hung worker is killed; a dead one is reaped
+                    (singles if slot.single else workers).remove(slot)
+                    if slot.single:
+                        # Alone in a fresh process and it still crashed or hung: the culprit.
+                        task = lost[0]
+                        message = crash_message(slot.proc.exitcode) if died else timeout_message(self.timeout)
+                        done[task.index] = unchecked_result(task.display, self.programmes[task.programme], message)
+                    else:
+                        # Which portfolio of the chunk did it is unknown: re-run each alone.
+                        isolate.extend(lost)
+                while next_out in done:
+                    yield done.pop(next_out)
+                    next_out += 1
+        finally:
+            for slot in workers + singles:
+                try:
+                    slot.stop(kill=slot.chunk is not None)
+                except Exception:  # noqa: BLE001 - cleanup must finish
+                    pass
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "INTERNAL_ERROR",
+    "Cohort",
+    "ProgrammeResolver",
+    "Task",
+    "check_task",
+    "cohort",
+    "chunk_size_for",
+    "discover",
+    "path_key",
+    "plan",
+    "run",
+    "test_hooks",
+    "unchecked_result",
+    "walk",
+    "warm_up",
+]

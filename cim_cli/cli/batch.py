@@ -1,0 +1,171 @@
+"""``cim batch``: check every portfolio under one or more folders (thin: see :mod:`cim_cli.batch`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from cim_cli.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    PROGRAMME_HELP,
+    fail,
+    load_programme_or_exit,
+    output,
+    say,
+    use_colour,
+)
+from cim_cli.findings import STAGES
+
+
+class BatchFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
+    text = "text"
+
+
+def _stage(value: Optional[str]) -> Optional[str]:
+    if value is not None and value not in STAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(STAGES)}")
+    return value
+
+
+class _Progress:
+    """A progress bar on stderr, redrawn by hand at most ten times a second.
+
+    By hand because rich's auto-refresh runs a thread, and worker processes
+    are forked from this one: forking while a thread runs is unsafe.
+    """
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self._bar = None
+        self._last = 0.0
+        if not enabled or total == 0:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("checking"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            auto_refresh=False,
+            transient=True,
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task = self._bar.add_task("checking", total=total)
+        self._bar.start()
+
+    def advance(self) -> None:
+        if self._bar is None:
+            return
+        self._bar.advance(self._task)
+        now = time.monotonic()
+        if now - self._last >= 0.1:
+            self._last = now
+            self._bar.refresh()
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
+def _show_progress(out: Optional[str], fmt: str) -> bool:
+    """A bar only when stderr is a terminal and stdout is not already showing results as they come."""
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return False
+    if out not in (None, "-"):
+        return True
+    if not (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()):
+        return True
+    # The coloured table is drawn only at the end: show progress meanwhile.
+    return fmt == "table" and use_colour(sys.stdout)
+
+
+def batch(
+    roots: List[str] = typer.Argument(..., metavar="ROOT...", help="Folders to search for portfolios (folders with student.yaml)."),
+    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: one per CPU). 1 checks in this process: fastest for a few portfolios, easiest to debug, but no crash isolation."),
+    stage: Optional[str] = typer.Option(None, "--stage", callback=_stage, metavar="STAGE", help=f"Only report portfolios at exactly STAGE ({', '.join(STAGES)}); --stage ready-for-review is the administrator's inbox."),
+    fmt: BatchFormat = typer.Option(BatchFormat.table, "--format", "-f", help="Output format."),
+    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE (atomically) instead of stdout."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, metavar="SECONDS", help="Stop checking a portfolio after SECONDS and report an internal-error finding on it."),
+    rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="REV", help="Only check portfolios with changes between git revision REV and the work tree."),
+) -> None:
+    """Check every portfolio under ROOT... (a cohort) and report them, one per row or record.
+
+    Exit 0 when no reported portfolio has an error (nor a warning, with
+    --strict), 1 otherwise, 2 for a usage, configuration or revision error.
+    """
+    from cim_cli import __version__
+    from cim_cli import batch as lib
+    from cim_cli.checks import rule_infos
+    from cim_cli.programme import ProgrammeError
+    from cim_cli.reporters import ReportContext, make_reporter
+    from cim_cli.revision import RevisionError, uncommitted_changes
+
+    if rev is not None and changed_since is not None:
+        raise fail("--rev and --changed-since cannot be combined (--changed-since checks the work tree)")
+    for root in roots:
+        if rev is None and not os.path.isdir(root):
+            raise fail(f"{root}: no such folder")
+    code = EXIT_OK
+    try:
+        with lib.cohort(roots, rev=rev, changed_since=changed_since) as found:
+            for note in found.notes:
+                say(f"cim: {note}")
+            if not found.portfolios and changed_since is None:
+                say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
+            try:
+                resolver = lib.ProgrammeResolver(programme)
+                tasks = lib.plan(found.portfolios, resolver)
+                first = resolver.programmes[tasks[0].programme if tasks else resolver.key_for(roots[0])]
+            except ProgrammeError as exc:
+                load_programme_or_exit(exc.path, None)  # prints its problems with lines; exits 2
+                raise
+            progress = _Progress(len(tasks), _show_progress(out, fmt.value))
+            try:
+                with output(out) as stream:
+                    context = ReportContext(__version__, first.source, first.title, rule_infos(), color=use_colour(stream))
+                    reporter = make_reporter(fmt.value, stream, context)
+                    for result in lib.run(tasks, resolver.programmes, jobs=jobs or os.cpu_count() or 1, timeout=timeout):
+                        progress.advance()
+                        # --stage filters what is reported (and so the exit code); a
+                        # portfolio that could not be checked has no stage: always shown.
+                        if stage is not None and result.stage != stage and not result.extra.get("unchecked"):
+                            continue
+                        reporter.add(result)
+                        if result.errors or (strict and result.warnings):
+                            code = EXIT_FINDINGS
+                    progress.stop()
+                    reporter.end()
+            finally:
+                progress.stop()
+    except RevisionError as exc:
+        raise fail(str(exc)) from None
+    if rev is None:
+        # A warning for people, not a finding: findings depend only on the files checked.
+        dirty = uncommitted_changes([t.display for t in tasks])
+        for path in sorted(dirty, key=lib.path_key):
+            n = dirty[path]
+            say(f"cim: warning: {path} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(batch)
