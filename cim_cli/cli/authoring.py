@@ -175,7 +175,7 @@ def init(
             say(f"Started a git repository with a first commit ({sha[:8]}).")
     go = "" if os.path.samefile(root, os.getcwd()) else f"cd {shlex.quote(os.path.relpath(root))}, then "
     say(f"Next: {go}record your first activity with: cim activity add --title \"...\" --category CATEGORY --location home|abroad --start YYYY-MM-DD")
-    say("      (cim activity add --help lists the categories)")
+    say("      (cim programme show lists the categories)")
 
 
 def _subject(text: str) -> str:
@@ -307,6 +307,10 @@ def diary_add(
                     raise fail("no text for the entry: give --text TEXT, pipe the text in, or run cim diary add on a terminal to write it in your editor")
         entry = add_entry(root, text, activity=activity, date=date)
     say(f"Wrote {_shown(root, entry.path)}")
+    if activity:
+        say(f"Next: use your notes when you write {_shown(root, 'reflections/' + activity + '.md')}")
+    else:
+        say(f"Next: see where your portfolio stands with: {_status(root)}")
     if commit:
         _commit(root, [entry.path], f"Add diary entry: {entry.date}" + (f" ({activity})" if activity else ""))
 
