@@ -216,7 +216,10 @@ def path_history(path: str, max_commits: int) -> tuple[list[PathChange], bool]:
         where = os.path.relpath(os.path.realpath(path), root)
         prefix = "" if where == "." else where.replace(os.sep, "/") + "/"
         env = {"GIT_LITERAL_PATHSPECS": "1"}
-        shallow = os.path.exists(os.path.join(repo.git_dir, "shallow"))
+        try:  # also right for linked work trees, whose shallow file is in the common dir
+            shallow = repo.git.rev_parse("--is-shallow-repository", env=env).strip() == "true"
+        except git.GitCommandError:
+            shallow = os.path.exists(os.path.join(repo.git_dir, "shallow"))
         try:
             repo.git.rev_parse("--verify", "-q", "HEAD", env=env)
         except git.GitCommandError:

@@ -185,3 +185,13 @@ def test_cim_never_runs_the_repositorys_commands(tmp_path, hooks_path):
     assert os.listdir(markers) == []
     # The commits really happened, with the content unfiltered.
     assert git(repo, "show", "HEAD~2:ada/evidence/spanish-language-cafe/cert.pdf").stdout == "certificate"
+
+
+def test_log_and_commit_without_git_installed(tmp_path, monkeypatch):
+    root = tmp_path / "ada"
+    assert cim("init", root, *STUDENT).exit_code == 0
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin-here"))
+    r = cim("log", "--portfolio", root)
+    assert r.exit_code == 2 and "git is not installed" in r.stderr
+    r = cim("diary", "add", "--portfolio", root, "--text", "x", "--commit")
+    assert r.exit_code == 1 and "written but not committed" in r.stderr and "git is not installed" in r.stderr

@@ -200,7 +200,7 @@ def activity_add(
     credit_bearing: Optional[bool] = typer.Option(None, "--credit-bearing/--not-credit-bearing", help="Whether the activity gave credits on your transcript."),
     curriculum: Optional[str] = typer.Option(None, "--curriculum", metavar="formal|informal", help="formal: part of a course; informal: outside the curriculum."),
     engagements: Optional[int] = typer.Option(None, "--engagements", help="How many times you took part (language café sessions, lectures)."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", help=PORTFOLIO_HELP),
+    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
     commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
 ) -> None:
@@ -243,7 +243,7 @@ def evidence_add(
     files: List[str] = typer.Argument(..., metavar="FILE...", help="Files to add: certificates, signed programmes, photos."),
     kind: Optional[str] = typer.Option(None, "--kind", help="certificate, signed-programme, photo, transcript or other (default: photo for images, else other)."),
     description: Optional[str] = typer.Option(None, "--description", help="What the file shows."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", help=PORTFOLIO_HELP),
+    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
     commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
 ) -> None:
@@ -281,7 +281,7 @@ def diary_add(
     text: Optional[str] = typer.Option(None, "--text", "-t", help="The entry (default: your editor on a terminal, or the text piped in)."),
     activity: Optional[str] = typer.Option(None, "--activity", metavar="SLUG", help="Link the entry to this activity."),
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The entry's date, YYYY-MM-DD (default: today)."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", help=PORTFOLIO_HELP),
+    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
     commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
 ) -> None:
@@ -320,7 +320,7 @@ def diary_add(
 
 def report_init(
     force: bool = typer.Option(False, "--force", help="Start again from the template; the current report.md is kept as report.md.bak-<date-time>."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", help=PORTFOLIO_HELP),
+    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
     commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
 ) -> None:
@@ -347,7 +347,7 @@ def report_init(
 
 
 def log(
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", help=PORTFOLIO_HELP),
+    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
     fmt: LogFormat = typer.Option(LogFormat.text, "--format", "-f", help="text or json."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N changes."),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
