@@ -22,6 +22,9 @@ def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: b
         raise FileExistsError(path)
     fd, tmp = tempfile.mkstemp(prefix=".cim-", suffix=".tmp", dir=folder)
     try:
+        # mkstemp makes the file private (0600); give it the mode the file had,
+        # or what a plain open() would give a new file.
+        os.chmod(tmp, _mode_for(path))
         mode = "wb" if binary else "w"
         with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             yield fh
@@ -36,6 +39,15 @@ def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: b
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_text(path: str | os.PathLike, text: str, *, exclusive: bool = False) -> None:
