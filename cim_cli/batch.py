@@ -118,10 +118,19 @@ def path_key(path: str) -> tuple[str, ...]:
 
 def discover(roots: Iterable[str], on_error: Callable[[str, OSError], None] | None = None) -> list[str]:
     """Every portfolio under ``roots``, sorted by path; a folder reached twice counts once."""
-    found: dict[str, str] = {}
+    roots = list(roots)
+    if len(roots) == 1:
+        # One walk that never follows a symlinked folder reaches no folder twice.
+        return sorted((path for path, _ in walk(roots[0], _portfolio, on_error)), key=path_key)
+    found: dict[tuple[int, int] | str, str] = {}
     for root in roots:
         for path, _ in walk(root, _portfolio, on_error):
-            found.setdefault(os.path.realpath(path), path)
+            try:
+                st = os.stat(path)
+                key: tuple[int, int] | str = (st.st_dev, st.st_ino)
+            except OSError:
+                key = os.path.abspath(path)
+            found.setdefault(key, path)
     return sorted(found.values(), key=path_key)
 
 
@@ -419,6 +428,14 @@ def _context():
     return multiprocessing.get_context("spawn"), True
 
 
+def default_jobs() -> int:
+    """The CPUs this process may use (a container or ``taskset`` may allow fewer than the machine has)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def chunk_size_for(count: int, jobs: int) -> int:
     """A few portfolios per message amortise the pipe; small enough to balance the tail."""
     return max(1, min(MAX_CHUNK, count // (jobs * 8)))
@@ -592,6 +609,7 @@ __all__ = [
     "check_task",
     "cohort",
     "chunk_size_for",
+    "default_jobs",
     "discover",
     "path_key",
     "plan",

@@ -22,8 +22,6 @@ capped.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
@@ -88,13 +86,19 @@ def _existing(path: str) -> str:
 
 
 class RepoFinder:
-    """The work tree root above a folder (a ``.git`` entry), by stat calls only, cached."""
+    """The work tree root above a folder (a ``.git`` entry), by stat calls only, cached.
+
+    It walks up the absolute path as written, so siblings share every lookup
+    above them and no ``realpath`` is paid per portfolio; when that finds
+    nothing (a path through a symlink into a repository), it walks up the
+    real path, as git would. The root returned is real.
+    """
 
     def __init__(self) -> None:
         self._cache: dict[str, str | None] = {}
+        self._real: dict[str, str] = {}
 
-    def __call__(self, path: str) -> str | None:
-        start = _existing(path)
+    def _walk(self, start: str) -> str | None:
         seen: list[str] = []
         here = start
         found: str | None = None
@@ -113,6 +117,19 @@ class RepoFinder:
         for folder in seen:
             self._cache[folder] = found
         return found
+
+    def __call__(self, path: str) -> str | None:
+        start = _existing_lexical(os.path.abspath(path))
+        found = self._walk(start)
+        if found is None:
+            real = os.path.realpath(start)
+            if real != start:
+                found = self._walk(real)
+        if found is None:
+            return None
+        if found not in self._real:
+            self._real[found] = os.path.realpath(found)
+        return self._real[found]
 
 
 def _rel_posix(path: str, root: str) -> str:
@@ -313,6 +330,9 @@ def checkout_revision(paths: Sequence[str], rev: str, *, discover: bool) -> Iter
     at REV, or for repositories when a root is a folder of clones); without,
     each path must itself be a portfolio at REV (else RevisionError).
     """
+    import shutil
+    import tempfile
+
     from cim_cli.gitrepo import GitUnavailable, git_available, open_repo
 
     check_rev(rev)
@@ -496,11 +516,13 @@ def uncommitted_changes(portfolios: Sequence[str], workers: int = 8) -> dict[str
     clones one per clone, run a few at a time). Portfolios outside git, and
     repositories git cannot read, are left out: this only feeds a warning.
     """
+    groups, _ = _group_by_repo(portfolios, RepoFinder())
+    if not groups:
+        return {}  # nothing in git: not even gitpython is imported
     from cim_cli.gitrepo import GitUnavailable, git_available, open_repo
 
-    if not portfolios or not git_available():
+    if not git_available():
         return {}
-    groups, _ = _group_by_repo(portfolios, RepoFinder())
 
     def one(top: str) -> dict[str, int]:
         counts: dict[str, int] = {}

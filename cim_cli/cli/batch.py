@@ -143,7 +143,7 @@ def batch(
                 with output(out) as stream:
                     context = ReportContext(__version__, first.source, first.title, rule_infos(), color=use_colour(stream))
                     reporter = make_reporter(fmt.value, stream, context)
-                    for result in lib.run(tasks, resolver.programmes, jobs=jobs or os.cpu_count() or 1, timeout=timeout):
+                    for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
                         progress.advance()
                         # --stage filters what is reported (and so the exit code); a
                         # portfolio that could not be checked has no stage: always shown.
