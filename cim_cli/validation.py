@@ -9,6 +9,7 @@ for an ``@``).
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import json
 import re
@@ -27,6 +28,26 @@ def schema(name: str) -> dict:
     """The shipped JSON Schema ``name`` (activity, student, programme)."""
     text = resources.files("cim_cli").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
     return json.loads(text)
+
+
+def is_date(value: object) -> bool:
+    """True for a real calendar date written YYYY-MM-DD."""
+
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
+
+
+def _is_date_format(value: object) -> bool:
+    return not isinstance(value, str) or is_date(value)
 
 
 def _import_jsonschema() -> Any:
@@ -51,41 +72,38 @@ def validator(name: str) -> Any:
     jsonschema = _import_jsonschema()
     # Only the formats cim's schemas use, each checked strictly.
     checker = jsonschema.FormatChecker(formats=())
-
-    @checker.checks("email")
-    def _email(value: object) -> bool:
-        return not isinstance(value, str) or bool(_EMAIL.fullmatch(value))
-
-    @checker.checks("date", raises=ValueError)
-    def _date(value: object) -> bool:
-        # fullmatch: Python 3.11's fromisoformat also takes 20240102 and '2024-W01-1'.
-        if not isinstance(value, str):
-            return True
-        import datetime
-
-        if not _DATE.fullmatch(value):
-            return False
-        datetime.date.fromisoformat(value)
-        return True
-
+    checker.checks("email")(_is_email)
+    checker.checks("date")(_is_date_format)
     return jsonschema.Draft202012Validator(schema(name), format_checker=checker)
 
 
-def is_date(value: object) -> bool:
-    """True for a real calendar date written YYYY-MM-DD."""
-    import datetime
+@lru_cache(maxsize=None)
+def fast_validator(name: str) -> Any:
+    """A compiled check of schema ``name`` that only says valid or not (fastjsonschema).
 
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
-        return False
+    Most records are valid, and jsonschema spends ~0.4 ms on each; the compiled
+    check takes ~0.05 ms. ``use_default=False``: it must never change the data.
+    """
+    import fastjsonschema
+
+    return fastjsonschema.compile(schema(name), formats={"date": _is_date_format, "email": _is_email}, use_default=False)
+
+
+def is_valid(name: str, data: Any) -> bool:
+    """True when ``data`` matches schema ``name`` (the fast compiled check)."""
+    import fastjsonschema
+
     try:
-        datetime.date.fromisoformat(value)
-    except ValueError:
+        fast_validator(name)(data)
+    except fastjsonschema.JsonSchemaException:
         return False
     return True
 
 
 def schema_problems(name: str, data: Any, source: SourceMap) -> Iterator[tuple[int | None, int | None, str]]:
     """(line, column, message) for each schema error, sorted by position."""
+    if is_valid(name, data):
+        return
     found = []
     for error in validator(name).iter_errors(data):
         for leaf in _leaves(error):

@@ -48,28 +48,54 @@ def is_unsafe_spelling(rel: str) -> str:
     return ""
 
 
-def resolve(root_real: str, rel: str) -> Resolved:
-    """Resolve ``rel`` (as written in a record) against the portfolio root.
+class Resolver:
+    """Resolves portfolio-relative paths, remembering each folder's real path.
 
-    ``root_real`` must already be ``os.path.realpath`` of the portfolio.
+    ``os.path.realpath`` costs one ``lstat`` per path component; a portfolio
+    names many files in the same few folders, so folders are resolved once
+    and only the last component is examined per file.
     """
-    why = is_unsafe_spelling(rel)
-    if why:
-        return Resolved(UNSAFE, None, why)
-    candidate = os.path.join(root_real, rel.replace("\\", "/"))
-    real = os.path.realpath(candidate)
-    if real != root_real and not real.startswith(root_real.rstrip(os.sep) + os.sep):
-        return Resolved(UNSAFE, None, "leads outside the portfolio folder (through a symbolic link)")
-    try:
-        st = os.stat(real)
-    except (FileNotFoundError, NotADirectoryError):
-        return Resolved(MISSING, None, "does not exist")
-    except OSError as exc:
-        return Resolved(MISSING, None, f"cannot be read ({exc.strerror})")
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
-        return Resolved(NOT_REGULAR, None, f"is {kind}")
-    return Resolved(OK, real, "", st.st_size)
+
+    def __init__(self, root: str) -> None:
+        self.root_real = os.path.realpath(root)
+        self._inside = self.root_real.rstrip(os.sep) + os.sep
+        self._folders: dict[str, str] = {"": self.root_real}
+
+    def _is_inside(self, real: str) -> bool:
+        return real == self.root_real or real.startswith(self._inside)
+
+    def resolve(self, rel: str) -> Resolved:
+        """Resolve ``rel`` (as written in a record) against the portfolio root."""
+        why = is_unsafe_spelling(rel)
+        if why:
+            return Resolved(UNSAFE, None, why)
+        folder, _, name = rel.replace("\\", "/").rstrip("/").rpartition("/")
+        real_folder = self._folders.get(folder)
+        if real_folder is None:
+            real_folder = self._folders[folder] = os.path.realpath(os.path.join(self.root_real, folder))
+        if not self._is_inside(real_folder):
+            return Resolved(UNSAFE, None, "leads outside the portfolio folder (through a symbolic link)")
+        real = os.path.join(real_folder, name) if name not in ("", ".") else real_folder
+        try:
+            st = os.lstat(real)
+            if stat.S_ISLNK(st.st_mode):
+                real = os.path.realpath(real)
+                if not self._is_inside(real):
+                    return Resolved(UNSAFE, None, "leads outside the portfolio folder (through a symbolic link)")
+                st = os.stat(real)
+        except (FileNotFoundError, NotADirectoryError):
+            return Resolved(MISSING, None, "does not exist")
+        except OSError as exc:
+            return Resolved(MISSING, None, f"cannot be read ({exc.strerror})")
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            return Resolved(NOT_REGULAR, None, f"is {kind}")
+        return Resolved(OK, real, "", st.st_size)
+
+
+def resolve(root_real: str, rel: str) -> Resolved:
+    """Resolve one path ``rel`` against the portfolio at ``root_real`` (see :class:`Resolver`)."""
+    return Resolver(root_real).resolve(rel)
 
 
 class ReadError(Exception):

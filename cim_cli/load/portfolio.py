@@ -54,7 +54,8 @@ def load_portfolio(root: str) -> Portfolio:
 class _Loader:
     def __init__(self, root: str) -> None:
         self.root = root
-        self.real = os.path.realpath(root)
+        self.resolver = files.Resolver(root)
+        self.real = self.resolver.root_real
         self.problems: list[LoadProblem] = []
 
     def load(self) -> Portfolio:
@@ -67,7 +68,7 @@ class _Loader:
     # -- folders -----------------------------------------------------------
     def listing(self, folder: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
         """(stem, relative path) of the files in ``folder`` with one of ``suffixes``, sorted."""
-        where = files.resolve(self.real, folder)
+        where = self.resolver.resolve(folder)
         if where.status == MISSING:
             return []
         if where.status == UNSAFE:
@@ -90,7 +91,7 @@ class _Loader:
 
     # -- records -----------------------------------------------------------
     def read(self, rel: str, limit: int) -> tuple[str | None, list[LoadProblem]]:
-        where = files.resolve(self.real, rel)
+        where = self.resolver.resolve(rel)
         if where.status != OK:
             rule = "file-missing" if where.status == MISSING else "path-unsafe"
             return None, [LoadProblem(rule, rel, None, None, f"{rel} {where.reason}")]
@@ -115,7 +116,7 @@ class _Loader:
 
     def ref(self, rel: object, referrer: str, pos: tuple[int | None, int | None], what: str) -> FileRef:
         text = rel if isinstance(rel, str) else ""
-        where = files.resolve(self.real, text)
+        where = self.resolver.resolve(text)
         return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size)
 
     def activity(self, slug: str, rel: str) -> Activity:
@@ -148,7 +149,7 @@ class _Loader:
         return Activity(slug, record, tuple(evidence), reflection_ref, reflection)
 
     def report(self) -> tuple[MarkdownDocument | None, tuple[FileRef, ...]]:
-        where = files.resolve(self.real, REPORT_FILE)
+        where = self.resolver.resolve(REPORT_FILE)
         if where.status == MISSING:
             return None, ()
         doc = self.markdown(REPORT_FILE)

@@ -44,8 +44,14 @@ class _Stop(Exception):
     """Raised to end the build early (too deep); the problem is already recorded."""
 
 
+# A plain scalar can only be null, bool, int or float if it starts with one of these.
+_NON_STRING_START = frozenset("~nNtTfF0123456789+-.")
+
+
 def resolve_plain(value: str) -> Any:
     """Resolve a plain (unquoted) scalar with the YAML 1.2 core schema."""
+    if value and value[0] not in _NON_STRING_START:
+        return value  # most values (titles, names, paths): no pattern can match
     if _NULL.match(value):
         return None
     if value in _BOOL:
