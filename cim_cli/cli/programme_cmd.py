@@ -53,6 +53,8 @@ def show(
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Show the programme in force: requirements, report rules and the activity catalogue."""
+    from cim_cli.programme import BUILTIN
+
     prog = load_programme_or_exit(programme, portfolio)
     if fmt == "json":
         import json
@@ -61,7 +63,7 @@ def show(
         return
     req, rep = prog.requirements, prog.report
     lines = [
-        f"{prog.title}  (from {prog.source})",
+        f"{prog.title}  ({'the handbook defaults' if prog.source == BUILTIN else 'from ' + prog.source})",
         f"Activities: at least {req['min_activities']} (home {req['min_home']}+, abroad {req['min_abroad']}+); reflections of {req['min_reflection_words']}+ words",
         f"Report: {rep['min_words']}-{rep['max_words']} words; headings: {rep['summary_heading']}",
         *[f"  - {q}" for q in rep["questions"]],

@@ -20,11 +20,12 @@ from typing import TextIO
 from cim_cli.findings import STAGES, PortfolioResult
 from cim_cli.reporters import BaseReporter, ReportContext
 
-# (header, width, align) for the plain variant; "<" left, ">" right. The
-# widths keep a row within 80 columns; text cells are cut to fit, numbers never.
+# (header, width, align) for the plain variant; "<" left, ">" right. Text
+# cells are cut to fit, numbers never. Student ids get room to stay whole (an
+# administrator looks students up by id); a row is then about 90 columns.
 _COLUMNS: tuple[tuple[str, int, str], ...] = (
-    ("STUDENT", 10, "<"),
-    ("NAME", 17, "<"),
+    ("STUDENT", 16, "<"),
+    ("NAME", 18, "<"),
     ("STAGE", 16, "<"),
     ("ACTS", 5, ">"),
     ("H/A", 5, ">"),
