@@ -413,7 +413,10 @@ def _worker_main(conn, programmes, timeout, hooks, warm) -> None:
         if chunk is None:
             return
         results = [check_task(t, programmes[t.programme], timeout, hooks, in_worker=True) for t in chunk]
-        conn.send(results)
+        try:
+            conn.send(results)
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the parent is gone (killed): nobody to answer
 
 
 def _context():

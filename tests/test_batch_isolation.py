@@ -123,3 +123,18 @@ def test_crash_hook_is_ignored_in_process(small_cohort, normal):
     result = invoke("batch", str(small_cohort), "--format", "json", "-j", "1", env={"CIM_TEST_CRASH_ON": "id05"})
     assert result.exit_code == 0
     assert _by_id(result.stdout) == normal
+
+
+def test_spawned_workers_give_the_same_results(small_cohort, normal, monkeypatch):
+    # macOS and Windows start workers with spawn: each imports cim and warms up itself.
+    import multiprocessing
+
+    monkeypatch.setattr(batch, "_context", lambda: (multiprocessing.get_context("spawn"), True))
+    monkeypatch.setenv("CIM_TEST_CRASH_ON", "id08")
+    paths = batch.discover([str(small_cohort)])
+    tasks = [batch.Task(i, p, p, 0) for i, p in enumerate(paths)]
+    results = list(batch.run(tasks, [default_programme()], jobs=2, timeout=60))
+    assert [r.path for r in results] == paths
+    assert "crashed the checker" in results[8].findings[0].message
+    for r in results[:8] + results[9:]:
+        assert r.as_dict() == normal[r.path.rsplit("/", 1)[-1]]

@@ -27,7 +27,9 @@ GIT_ENV = {
 def git(cwd: Path, *args: str) -> str:
     """The test's own git (plain: the test sets repositories up as a student would)."""
     env = {**os.environ, **GIT_ENV}
-    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"git {' '.join(args)} failed: {proc.stderr}"
+    return proc.stdout
 
 
 def commit_all(repo: Path, message: str) -> None:
