@@ -7,6 +7,7 @@ one that appears while we write.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -20,6 +21,9 @@ def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: b
     folder = os.path.dirname(os.path.abspath(path))
     if exclusive and os.path.lexists(path):
         raise FileExistsError(path)
+    if os.path.exists(path) and not os.path.isfile(path):
+        # Replacing /dev/null or a FIFO with a regular file would break what uses it.
+        raise IsADirectoryError(errno.EISDIR, "not a regular file", path) if os.path.isdir(path) else OSError(errno.EINVAL, "not a regular file", path)
     fd, tmp = tempfile.mkstemp(prefix=".cim-", suffix=".tmp", dir=folder)
     try:
         # mkstemp makes the file private (0600); give it the mode the file had,

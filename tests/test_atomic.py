@@ -46,3 +46,32 @@ def test_exclusive_never_replaces(tmp_path):
         write_text(f, "theirs", exclusive=True)
     assert f.read_text() == "mine"
     assert os.listdir(tmp_path) == ["student.yaml"]
+
+
+def test_never_replaces_a_device_or_fifo(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError):
+        write_text(fifo, "x")
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+def test_output_option_writes_into_a_fifo_instead_of_replacing_it(tmp_path):
+    """`-o /dev/null` (or a FIFO) is written to, not swapped for a regular file."""
+    import threading
+
+    from typer.testing import CliRunner
+
+    from conftest import EXAMPLES
+    from cim_cli.cli import app
+
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    result = CliRunner().invoke(app, ["validate", str(EXAMPLES / "ready-ada"), "--format", "json", "-o", str(fifo)])
+    reader.join(timeout=30)
+    assert result.exit_code == 0
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert b'"student_id": "ada-2023-0142"' in received[0]

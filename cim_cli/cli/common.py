@@ -54,6 +54,16 @@ def require_portfolio(path: str) -> None:
         raise fail(f"{path}: not a portfolio (no {STUDENT_FILE}); create one with: cim init {path}")
 
 
+def _is_special(path: str) -> bool:
+    """True for an existing path that is not a regular file (device, FIFO, socket)."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
 @contextmanager
 def output(path: str | None) -> Iterator[TextIO]:
     """stdout, or a file written atomically when ``-o FILE`` is given."""
@@ -65,7 +75,12 @@ def output(path: str | None) -> Iterator[TextIO]:
 
     with ExitStack() as stack:
         try:
-            fh = stack.enter_context(atomic_writer(path))
+            if _is_special(path):
+                # /dev/null, a FIFO, a terminal: write to it; replacing it with a
+                # regular file (what an atomic write does) would break the system.
+                fh = stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
+            else:
+                fh = stack.enter_context(atomic_writer(path))
         except OSError as exc:  # only opening: errors of the command itself pass through
             raise fail(f"{path}: cannot be written ({exc.strerror})") from None
         yield fh
