@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from enum import Enum
 from typing import List, Optional
 
 import typer
@@ -14,6 +13,8 @@ from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     PROGRAMME_HELP,
+    Format,
+    check_stage,
     fail,
     load_programme_or_exit,
     output,
@@ -21,22 +22,6 @@ from cim_cli.cli.common import (
     use_colour,
 )
 from cim_cli.findings import STAGES
-
-
-class BatchFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    junit = "junit"
-    sarif = "sarif"
-    github = "github"
-    text = "text"
-
-
-def _stage(value: Optional[str]) -> Optional[str]:
-    if value is not None and value not in STAGES:
-        raise typer.BadParameter(f"choose one of: {', '.join(STAGES)}")
-    return value
 
 
 class _Progress:
@@ -99,8 +84,8 @@ def batch(
     roots: List[str] = typer.Argument(..., metavar="ROOT...", help="Folders to search for portfolios (folders with student.yaml)."),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: one per CPU). 1 checks in this process: fastest for a few portfolios, easiest to debug, but no crash isolation."),
-    stage: Optional[str] = typer.Option(None, "--stage", callback=_stage, metavar="STAGE", help=f"Only report portfolios at exactly STAGE ({', '.join(STAGES)}); --stage ready-for-review is the administrator's inbox."),
-    fmt: BatchFormat = typer.Option(BatchFormat.table, "--format", "-f", help="Output format."),
+    stage: Optional[str] = typer.Option(None, "--stage", callback=check_stage, metavar="STAGE", help=f"Only report portfolios at exactly STAGE ({', '.join(STAGES)}); --stage ready-for-review is the administrator's inbox."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE (atomically) instead of stdout."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, metavar="SECONDS", help="Stop checking a portfolio after SECONDS and report an internal-error finding on it."),

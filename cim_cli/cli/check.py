@@ -12,6 +12,8 @@ from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     PROGRAMME_HELP,
+    Format,
+    check_stage,
     fail,
     load_programme_or_exit,
     output,
@@ -21,27 +23,11 @@ from cim_cli.cli.common import (
 from cim_cli.findings import STAGES
 
 
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    table = "table"
-    csv = "csv"
-    junit = "junit"
-    sarif = "sarif"
-    github = "github"
-
-
 class ExportFormat(str, Enum):
     json = "json"
     markdown = "markdown"
     csv = "csv"
     html = "html"
-
-
-def _stage(value: Optional[str]) -> Optional[str]:
-    if value is not None and value not in STAGES:
-        raise typer.BadParameter(f"choose one of: {', '.join(STAGES)}")
-    return value
 
 
 def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
@@ -58,7 +44,7 @@ def validate(
     portfolios: List[str] = typer.Argument(..., metavar="PORTFOLIO...", help="Portfolio folders (each holds student.yaml)."),
     programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
-    require: Optional[str] = typer.Option(None, "--require", callback=_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
+    require: Optional[str] = typer.Option(None, "--require", callback=check_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE instead of stdout."),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),

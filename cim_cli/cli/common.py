@@ -5,13 +5,35 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import ExitStack, contextmanager
-from typing import Iterator, TextIO
+from enum import Enum
+from typing import Iterator, Optional, TextIO
 
 import typer
+
+from cim_cli.findings import STAGES
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 PROGRAMME_HELP = "Programme file (default: the first programme.yaml above the portfolio, else the handbook's defaults)."
+
+
+class Format(str, Enum):
+    """Output formats of validate and batch: one reporter each (cim_cli/reporters)."""
+
+    text = "text"
+    json = "json"
+    table = "table"
+    csv = "csv"
+    junit = "junit"
+    sarif = "sarif"
+    github = "github"
+
+
+def check_stage(value: Optional[str]) -> Optional[str]:
+    """Typer callback: a stage name or None."""
+    if value is not None and value not in STAGES:
+        raise typer.BadParameter(f"choose one of: {', '.join(STAGES)}")
+    return value
 
 
 def use_colour(stream: TextIO) -> bool:
