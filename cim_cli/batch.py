@@ -212,27 +212,11 @@ class ProgrammeResolver:
         return self._index[key]
 
     def _find(self, folder: str) -> str | None:
+        from cim_cli.load.files import find_upwards
         from cim_cli.programme import PROGRAMME_FILE
 
-        seen = []
-        here = folder
-        found = None
-        while True:
-            if here in self._folders:
-                found = self._folders[here]
-                break
-            seen.append(here)
-            candidate = os.path.join(here, PROGRAMME_FILE)
-            if os.path.isfile(candidate):
-                found = candidate
-                break
-            parent = os.path.dirname(here)
-            if parent == here:
-                break
-            here = parent
-        for f in seen:
-            self._folders[f] = found
-        return found
+        home = find_upwards(folder, lambda here: os.path.isfile(os.path.join(here, PROGRAMME_FILE)), self._folders)
+        return None if home is None else os.path.join(home, PROGRAMME_FILE)
 
     def key_for(self, portfolio: str) -> int:
         """Index in :attr:`programmes` of the programme for ``portfolio``."""

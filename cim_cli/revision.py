@@ -99,24 +99,9 @@ class RepoFinder:
         self._real: dict[str, str] = {}
 
     def _walk(self, start: str) -> str | None:
-        seen: list[str] = []
-        here = start
-        found: str | None = None
-        while True:
-            if here in self._cache:
-                found = self._cache[here]
-                break
-            seen.append(here)
-            if os.path.lexists(os.path.join(here, ".git")):
-                found = here
-                break
-            parent = os.path.dirname(here)
-            if parent == here:
-                break
-            here = parent
-        for folder in seen:
-            self._cache[folder] = found
-        return found
+        from cim_cli.load.files import find_upwards
+
+        return find_upwards(start, lambda here: os.path.lexists(os.path.join(here, ".git")), self._cache)
 
     def __call__(self, path: str) -> str | None:
         start = _existing_lexical(os.path.abspath(path))

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from typing import Callable
 
 from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
 
@@ -96,6 +97,32 @@ class Resolver:
 def resolve(root_real: str, rel: str) -> Resolved:
     """Resolve one path ``rel`` against the portfolio at ``root_real`` (see :class:`Resolver`)."""
     return Resolver(root_real).resolve(rel)
+
+
+def find_upwards(start: str, is_it: Callable[[str], bool], cache: dict[str, str | None]) -> str | None:
+    """The first folder from ``start`` upwards for which ``is_it(folder)`` holds, or None.
+
+    Every folder passed is remembered in ``cache``, so sibling portfolios of a
+    cohort share every lookup above them.
+    """
+    seen: list[str] = []
+    here = start
+    found: str | None = None
+    while True:
+        if here in cache:
+            found = cache[here]
+            break
+        seen.append(here)
+        if is_it(here):
+            found = here
+            break
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    for folder in seen:
+        cache[folder] = found
+    return found
 
 
 class ReadError(Exception):
