@@ -52,11 +52,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from cim_cli.findings import Finding, PortfolioResult
+from cim_cli.findings import INTERNAL_ERROR, Finding, PortfolioResult
 from cim_cli.load.portfolio import STUDENT_FILE
 
 DEFAULT_TIMEOUT = 60.0
-INTERNAL_ERROR = "internal-error"
 # Folder names discovery never enters (besides hidden ones).
 SKIP_FOLDERS = frozenset({"node_modules"})
 # Chunks a run may have out (in flight or done but not yet yielded) per job,

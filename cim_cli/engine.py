@@ -11,11 +11,10 @@ from typing import Iterable
 
 from cim_cli.checks import RULES
 from cim_cli.checks.report_headings import missing_headings, report_words
-from cim_cli.findings import ActivitySummary, Finding, PortfolioResult
+from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult
 from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
 
-INTERNAL_ERROR = "internal-error"
 _REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
 
 

@@ -17,6 +17,16 @@ SEVERITIES: tuple[str, ...] = ("error", "warning")
 # ready-for-review; comparisons use the position in this tuple.
 STAGES: tuple[str, ...] = ("registered", "collecting", "ready-for-review")
 
+# The rule id of a finding that cim itself failed on a portfolio (a bug, a
+# hang, a crash of a native parser): reported, never fatal to a run.
+INTERNAL_ERROR = "internal-error"
+INTERNAL_ERROR_DOC = """cim itself failed on this portfolio; the rest of the run went on.
+
+A rule raised an exception, checking the portfolio took longer than the
+timeout, or the checking process crashed. This is a bug in cim, not in the
+portfolio: please report it to the cim developers, with the portfolio if you
+can share it."""
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:

@@ -53,11 +53,9 @@ RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}
 
 def rule_infos() -> dict:
     """Rule metadata for reporters and ``cim rules``."""
+    from cim_cli.findings import INTERNAL_ERROR, INTERNAL_ERROR_DOC
     from cim_cli.reporters import RuleInfo
 
-    infos = {}
-    for rule_id, module in RULES.items():
-        doc = (module.__doc__ or "").strip()
-        summary = doc.splitlines()[0] if doc else rule_id
-        infos[rule_id] = RuleInfo(rule_id, module.SEVERITY, summary, doc)
-    return infos
+    documented = [(rule_id, module.SEVERITY, (module.__doc__ or "").strip()) for rule_id, module in RULES.items()]
+    documented.append((INTERNAL_ERROR, "error", INTERNAL_ERROR_DOC))
+    return {rule_id: RuleInfo(rule_id, severity, doc.splitlines()[0], doc) for rule_id, severity, doc in documented}
