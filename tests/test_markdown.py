@@ -37,6 +37,7 @@ WORD_CASES = [
     pytest.param("> - quoted item\n> 2. second", 3, id="list-in-quote"),
     pytest.param("| a | b |\n|---|:-:|\n| c d | e |", 5, id="table"),
     pytest.param("a | b\n--|--\nc | d", 4, id="table-without-outer-pipes"),
+    pytest.param("| a |\n|---|\nb\n    code", 2, id="table-rows-until-indented-code"),
     pytest.param("# Heading words\n\nbody", 1, id="atx-heading-not-body"),
     pytest.param("Title here\n==========\n\nbody", 1, id="setext-heading-not-body"),
     pytest.param("---\ntitle: Not counted\n---\nbody text", 2, id="front-matter"),
@@ -163,6 +164,13 @@ def test_heading_text_is_what_a_reader_sees() -> None:
     assert _headings(markdown) == [(1, "Bold # it & x", 1)]
 
 
+def test_heading_text_keeps_urls_but_does_not_count_them() -> None:
+    analysis = analyze("# See https://x.org and <https://y.org>")
+    assert analysis.headings[0].text == "See https://x.org and https://y.org"
+    assert analysis.heading_words == 2
+    assert analysis.links == (Link("https://y.org", "https://y.org", 1, 25),)
+
+
 def test_atx_heading_details() -> None:
     assert _headings("   # Three spaces") == [(1, "Three spaces", 1)]
     assert _headings("#") == [(1, "", 1)]
@@ -214,6 +222,7 @@ def test_dashes_after_a_blank_line_are_a_thematic_break() -> None:
         "Para\n    ---",  # indented: paragraph text
         "| a | b |\n|---|---|\n---",
         "===",  # no paragraph to underline
+        "words\n- <!-- a comment -->",  # a list item
     ],
 )
 def test_not_setext(markdown: str) -> None:
@@ -440,6 +449,16 @@ def test_image_reference_forms() -> None:
         ("img/logo x.png", "logo", 12),
         ("img/logo x.png", "Logo", 20),
     ]
+
+
+def test_where_reference_definitions_count() -> None:
+    # In a fence, or right under a paragraph line, a definition is not one.
+    analysis = analyze("[a][x] [b][y]\n\n```\n[x]: fenced.md\n```\ntext\n[y]: under-text.md")
+    # a x b y, text, y under-text md
+    assert (analysis.links, analysis.words) == ((), 4 + 1 + 3)
+    # After a heading it is, and it may come after its use.
+    analysis = analyze("[a][x]\n\n# Links\n[x]: after.md")
+    assert analysis.links == (Link("after.md", "a", 1, 1),)
 
 
 def test_undefined_references_are_text() -> None:

@@ -4,18 +4,31 @@ Reports and diaries are analysed in batches of tens of thousands of files, so
 this is a line-based scanner with precompiled regexes, not a full CommonMark
 parser. It recognises the block structure that matters for counting (front
 matter, fenced and indented code, HTML comments, headings, paragraphs, lists,
-block quotes, tables, reference definitions), collects the lines of each block,
-and when the block ends strips its inline markup and counts the words a reader
-reads. :func:`analyze` never raises: odd input (unclosed fences or comments,
-deep nesting, binary garbage) degrades to a plausible count.
+block quotes, tables, reference definitions) and collects the lines of each
+block; then, with every reference definition known, it strips the inline
+markup of each block and counts the words a reader reads. :func:`analyze`
+never raises: odd input (unclosed fences or comments, deep nesting, binary
+garbage) degrades to a plausible count, in time about linear in its length.
+
+What counts:
+
+* a word is a run of letters or digits, joined by inner apostrophes (' ’),
+  hyphens, combining marks, or "." and "," between digits ("1,000"); every CJK
+  ideograph is a word of its own (see ``_WORD``);
+* a paragraph-like block (paragraph, list, block quote, table) counts towards
+  ``Heading.paragraphs`` and ``preamble_paragraphs`` when it has a word: one
+  holding only images, code, comments or bare URLs does not;
+* HTML entities are decoded ("&nbsp;" is a blank, "na&iuml;ve" one word);
+* ``links`` also holds autolinks (``<https://...>``); bare URLs are neither
+  links nor words; ``<a href>`` tags are dropped like any tag.
 
 Deliberate simplifications, all rare in student writing:
 
 * container nesting is flattened: a list, or a block quote, is one block however
-  deeply it nests; headings, list markers and ``>`` inside them are just markup;
+  deeply it nests; headings, list markers and ``>`` inside them are markup;
 * a list continues past blank lines while the next line is a list item or is
   indented by 2 or more columns; changing the bullet character does not start a
-  new list;
+  new list; a fence inside a list ends at its closing fence only;
 * inline constructs may run across the lines of one block but never across
   blocks; link text may not itself contain brackets;
 * HTML blocks are read as text with their tags dropped, except <script> and
@@ -132,12 +145,10 @@ _LIST_ITEM = re.compile(r"(?:[-+*]|(\d{1,9})[.)])(?:[ \t]|$)")
 _CONTAINER_PREFIX = re.compile(r"(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)|>[ \t]?)*(?:\[[ xX]\](?:[ \t]+|$))?")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 # A reference definition: [label]: destination "optional title". Labels
-# starting with "^" are footnotes, which are text. Multiline mode serves the
-# scan of the whole text for definitions; on a single line it changes nothing.
+# starting with "^" are footnotes, which are text.
 _REFERENCE_DEFINITION = re.compile(
-    r"^[ \t]{0,3}\[(?!\^)((?:[^\[\]\\\n]|\\.){1,999})\]:[ \t]*(<[^<>\n]*>|\S+)"
-    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*$""",
-    re.MULTILINE,
+    r"\[(?!\^)((?:[^\[\]\\]|\\.){1,999})\]:[ \t]*(<[^<>]*>|\S+)"
+    r"""(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^()]*\)))?[ \t]*$"""
 )
 
 _RAW_HTML_OPEN = re.compile(r"<(script|style)(?=[\s>]|$)", re.IGNORECASE)
@@ -176,6 +187,11 @@ _PUNCTUATION = [c for c in range(0x21, 0x7F) if not chr(c).isalnum()]
 _PROTECT = {c: 0xE000 + c for c in _PUNCTUATION}
 _UNPROTECT: dict[int, int | None] = {0xE000 + c: c for c in _PUNCTUATION}
 _UNPROTECT[1] = None
+# A comment after text on its line is replaced by this filler rather than by
+# blanks, so that what is left cannot pass for block markup ("- <!-- x -->" is a
+# list item, not a setext underline); rendering turns it into blanks.
+_COMMENT_FILL = "\x00"
+_UNPROTECT[ord(_COMMENT_FILL)] = " "
 
 # Characters that may start a line that is not plain paragraph text.
 _BLOCK_CHARACTERS = frozenset(" \t#`~>=-*_+[|:<0123456789")
@@ -224,21 +240,6 @@ def _indentation(line: str) -> tuple[int, int]:
     for ch in line[:length]:
         width = width + 4 - width % 4 if ch == "\t" else width + 1
     return width, length
-
-
-def _reference_definitions(text: str) -> dict[str, str]:
-    """Targets of the reference definitions, by normalised label.
-
-    Collected before the scan because a reference may come before its
-    definition; a definition inside a code block is collected too, harmlessly
-    unless a real reference uses its label.
-    """
-    if "]:" not in text:
-        return {}
-    refs: dict[str, str] = {}
-    for m in _REFERENCE_DEFINITION.finditer(text):
-        refs.setdefault(_label(m.group(1)), _target(_ESCAPE.sub(r"\1", m.group(2))))
-    return refs
 
 
 def _label(label: str) -> str:
@@ -306,6 +307,7 @@ def _protect_code_spans(s: str) -> tuple[str, list[tuple[int, int, int, int]]]:
 
 
 def _blank_spans(s: str, spans: list[tuple[int, int, int, int]]) -> str:
+    """``s`` with the code spans blanked out, backticks and all."""
     parts = []
     done = 0
     for start, end, _, _ in spans:
@@ -314,6 +316,11 @@ def _blank_spans(s: str, spans: list[tuple[int, int, int, int]]) -> str:
         done = end
     parts.append(s[done:])
     return "".join(parts)
+
+
+def _without_urls(s: str) -> str:
+    """``s`` without bare URLs, which are not words."""
+    return _BARE_URL.sub(" ", s) if "://" in s or "www." in s else s
 
 
 def _protect_escape(m: re.Match[str]) -> str:
@@ -330,11 +337,11 @@ def _blank(m: re.Match[str]) -> str:
 
 
 class _Scanner:
-    """One pass over the lines of a text; see :func:`analyze`."""
+    """Finds the blocks and headings of a text line by line, then renders them; see :func:`analyze`."""
 
     def __init__(self, text: str) -> None:
         self.text = _normalise(text)
-        self.refs = _reference_definitions(self.text)
+        self.refs: dict[str, str] = {}  # targets of reference definitions by label
         self.kind: str | None = None  # open block: one of _TEXT_KINDS, "code" or None
         self.segments: list[tuple[str, int, int]] = []  # (text, line, column offset) of its lines
         self.lazy = False  # the last line was paragraph text, which a plain line continues
@@ -345,17 +352,37 @@ class _Scanner:
         self.raw_html_end: str | None = None  # end tag of an open <script> or <style> block
         self.section = [0, 0]  # paragraphs and words of the current section
         self.sections = [self.section]  # the preamble, then one per heading
-        self.headings: list[tuple[int, str, int]] = []  # level, text, line
-        self.heading_words = 0
+        # Blocks and headings found, rendered once the scan has found every
+        # reference definition: (segments, section) and (level, segments, line).
+        self.blocks: list[tuple[list[tuple[str, int, int]], list[int]]] = []
+        self.headings: list[tuple[int, list[tuple[str, int, int]], int]] = []
         self.images: list[Link] = []
         self.links: list[Link] = []
-        # Where the text being rendered comes from, for positions of images and links.
+        # Where the text being rendered comes from, for positions of images and
+        # links, and whether it is a heading's.
         self.rendering: list[tuple[str, int, int]] = []
+        self.rendering_heading = False
         self.starts: list[int] = []
 
     def run(self) -> MarkdownAnalysis:
         lines = self.text.split("\n")
         first = _front_matter_end(lines)
+        self.scan(lines, first)
+        self.count_blocks()
+        headings, heading_words = self.render_headings()
+        position = lambda link: (link.line, link.column)  # noqa: E731
+        return MarkdownAnalysis(
+            words=sum(section[1] for section in self.sections),
+            heading_words=heading_words,
+            headings=headings,
+            images=tuple(sorted(self.images, key=position)),
+            links=tuple(sorted(self.links, key=position)),
+            preamble_paragraphs=self.sections[0][0],
+            has_front_matter=first > 0,
+        )
+
+    def scan(self, lines: list[str], first: int) -> None:
+        """Find the blocks and headings of ``lines[first:]``."""
         for number in range(first, len(lines)):
             line = lines[number]
             # Fast path for most lines of a text: one continuing a paragraph.
@@ -371,20 +398,24 @@ class _Scanner:
             else:
                 self.line(line, number + 1)
         self.close()
-        headings = tuple(
-            Heading(level=level, text=text, line=line, paragraphs=section[0], words=section[1])
-            for (level, text, line), section in zip(self.headings, self.sections[1:])
-        )
-        position = lambda link: (link.line, link.column)  # noqa: E731
-        return MarkdownAnalysis(
-            words=sum(section[1] for section in self.sections),
-            heading_words=self.heading_words,
-            headings=headings,
-            images=tuple(sorted(self.images, key=position)),
-            links=tuple(sorted(self.links, key=position)),
-            preamble_paragraphs=self.sections[0][0],
-            has_front_matter=first > 0,
-        )
+
+    def count_blocks(self) -> None:
+        """Credit the words of each block, and the block if it has words, to its section."""
+        for segments, section in self.blocks:
+            words = count_words(self.render(segments, heading=False))
+            if words:  # a block of images, say, is no paragraph
+                section[0] += 1
+                section[1] += words
+
+    def render_headings(self) -> tuple[tuple[Heading, ...], int]:
+        """The headings with their sections' counts, and the words in headings."""
+        headings = []
+        heading_words = 0
+        for (level, segments, line), section in zip(self.headings, self.sections[1:]):
+            text = " ".join(self.render(segments, heading=True).split())
+            heading_words += count_words(_without_urls(text))
+            headings.append(Heading(level=level, text=text, line=line, paragraphs=section[0], words=section[1]))
+        return tuple(headings), heading_words
 
     # ------------------------------------------------------------ lines
 
@@ -416,7 +447,9 @@ class _Scanner:
         column = offset + length
         if self.kind == "list" and self.list_line(rest, width, number, column):
             return
-        if width >= 4 and not self.lazy:
+        # An indented line starts code unless it continues a paragraph; it
+        # also ends a table (as GFM renderers have it).
+        if width >= 4 and (not self.lazy or self.kind == "table"):
             if self.kind != "code":
                 self.close()
                 self.kind = "code"
@@ -460,7 +493,7 @@ class _Scanner:
         """``line`` without HTML comments, how many leading characters were cut,
         and whether only comments (and blanks) were on it.
 
-        A comment after text becomes blanks so that columns hold; one with only
+        A comment after text becomes _COMMENT_FILL so that columns hold; one with only
         blanks before it is cut off, ``offset`` counting what was cut, so that
         it does not look like indentation. Linear even on a line of thousands
         of comments and code spans.
@@ -501,14 +534,15 @@ class _Scanner:
                 end += 3
                 if text_before:
                     parts.append(before)
-                    parts.append(" " * (end - start))
+                    parts.append(_COMMENT_FILL * (end - start))
                 else:
                     cut = end  # parts is still empty
                 done = search_from = end
             parts.append(line[done:])
             line = "".join(parts)
             offset += cut
-        return line, offset, had_comment and (not line or line.isspace())
+        left = line.replace(_COMMENT_FILL, "") if had_comment else "x"
+        return line, offset, not left or left.isspace()
 
     def list_line(self, rest: str, width: int, number: int, column: int) -> bool:
         """Take a line of the open list: an item, an indented continuation, or a
@@ -539,70 +573,107 @@ class _Scanner:
         )
 
     def block_start(self, rest: str, number: int, column: int) -> bool:
-        """Handle ``rest`` if it starts a block other than a paragraph line."""
+        """Handle ``rest`` if it starts something other than a paragraph line."""
         c = rest[0]
         if c == "#":
-            m = _ATX.match(rest)
-            if m:
-                self.close()
-                content = _ATX_CLOSING.sub("", rest[m.end() :])
-                self.heading(len(m.group(1)), [(content, number, column + m.end())], number)
-                return True
-        elif c in "`~":
-            m = _FENCE_OPEN.match(rest)
-            if m:
-                self.close()
-                self.fence = (c, m.end(), False, False)
-                return True
-        elif c == "<":
-            m = _RAW_HTML_OPEN.match(rest)
-            if m:
-                # Scripts and style sheets hold no text a reader sees.
-                self.close()
-                end_tag = f"</{m.group(1).lower()}>"
-                if end_tag not in rest.lower():
-                    self.raw_html_end = end_tag
-                return True
-        elif c == ">":
-            if self.kind != "quote":
-                self.close()
-                self.kind = "quote"
-            prefix = _CONTAINER_PREFIX.match(rest).end()  # type: ignore[union-attr]
-            content = rest[prefix:].lstrip(" \t")
-            fence = _FENCE_OPEN.match(content)
-            if fence:
-                self.fence = (content[0], fence.end(), True, True)
-                self.lazy = False
-            elif content:
-                self.add_container_text(rest, number, column)
-            else:
-                self.lazy = False  # a bare ">" separates paragraphs inside the quote
+            return self.atx_heading(rest, number, column)
+        if c in "`~":
+            return self.fence_start(rest)
+        if c == "<":
+            return self.raw_html_start(rest)
+        if c == ">":
+            self.quote_line(rest, number, column)
             return True
-        if c in "=-" and self.kind == "para" and self.lazy and _SETEXT_UNDERLINE.match(rest):
-            segments = self.segments
-            self.segments = []
-            self.kind = None
-            self.heading(1 if c == "=" else 2, segments, segments[0][1])
+        if c in "=-" and self.setext_underline(rest):
             return True
         if c in "-*_" and _THEMATIC_BREAK.match(rest):
             self.close()
             return True
-        if c in "-+*" or "0" <= c <= "9":
-            m = _LIST_ITEM.match(rest)
-            # Only a bullet or "1." with text after it may interrupt a paragraph,
-            # so that "in\n2019. We..." stays one paragraph.
-            if m and (
-                not (self.lazy and self.kind == "para")
-                or ((m.group(1) is None or m.group(1) == "1") and rest[m.end() :].strip())
-            ):
-                self.close()
-                self.kind = "list"
-                self.add_container_text(rest, number, column)
-                return True
-        if c == "[" and not self.lazy and _REFERENCE_DEFINITION.match(rest):
-            self.close()
+        if (c in "-+*" or "0" <= c <= "9") and self.list_item(rest, number, column):
             return True
-        if (
+        if c == "[" and not self.lazy and self.reference_definition(rest):
+            return True
+        return self.table_delimiter(rest)
+
+    def atx_heading(self, rest: str, number: int, column: int) -> bool:
+        m = _ATX.match(rest)
+        if not m:
+            return False  # "#hashtag"
+        self.close()
+        content = _ATX_CLOSING.sub("", rest[m.end() :])
+        self.heading(len(m.group(1)), [(content, number, column + m.end())], number)
+        return True
+
+    def fence_start(self, rest: str) -> bool:
+        m = _FENCE_OPEN.match(rest)
+        if not m:
+            return False
+        self.close()
+        self.fence = (rest[0], m.end(), False, False)
+        return True
+
+    def raw_html_start(self, rest: str) -> bool:
+        """Skip a <script> or <style> block: it holds no text a reader sees."""
+        m = _RAW_HTML_OPEN.match(rest)
+        if not m:
+            return False  # other HTML is read as text, tags dropped
+        self.close()
+        end_tag = f"</{m.group(1).lower()}>"
+        if end_tag not in rest.lower():
+            self.raw_html_end = end_tag
+        return True
+
+    def quote_line(self, rest: str, number: int, column: int) -> None:
+        if self.kind != "quote":
+            self.close()
+            self.kind = "quote"
+        prefix = _CONTAINER_PREFIX.match(rest).end()  # type: ignore[union-attr]
+        content = rest[prefix:].lstrip(" \t")
+        fence = _FENCE_OPEN.match(content)
+        if fence:
+            self.fence = (content[0], fence.end(), True, True)
+            self.lazy = False
+        elif content:
+            self.add_container_text(rest, number, column)
+        else:
+            self.lazy = False  # a bare ">" separates paragraphs inside the quote
+
+    def setext_underline(self, rest: str) -> bool:
+        """Turn the open paragraph into a heading if ``rest`` underlines it."""
+        if not (self.kind == "para" and self.lazy and _SETEXT_UNDERLINE.match(rest)):
+            return False  # after a blank line, "---" is a thematic break
+        segments = self.segments
+        self.segments = []
+        self.kind = None
+        self.heading(1 if rest[0] == "=" else 2, segments, segments[0][1])
+        return True
+
+    def list_item(self, rest: str, number: int, column: int) -> bool:
+        m = _LIST_ITEM.match(rest)
+        if not m:
+            return False
+        # Only a bullet or "1." with text after it may interrupt a paragraph,
+        # so that "in\n2019. We..." stays one paragraph.
+        if self.lazy and self.kind == "para" and not (m.group(1) in (None, "1") and rest[m.end() :].strip()):
+            return False
+        self.close()
+        self.kind = "list"
+        self.add_container_text(rest, number, column)
+        return True
+
+    def reference_definition(self, rest: str) -> bool:
+        """Record a reference definition (the caller checked that no paragraph is open)."""
+        m = _REFERENCE_DEFINITION.match(rest)
+        if not m:
+            return False
+        self.refs.setdefault(_label(m.group(1)), _target(_ESCAPE.sub(r"\1", m.group(2))))  # the first one wins
+        self.close()
+        return True
+
+    def table_delimiter(self, rest: str) -> bool:
+        """Turn the last line of the open paragraph into a table header if ``rest``
+        is a delimiter row (which itself has no words)."""
+        if not (
             self.kind == "para"
             and self.lazy
             and "|" in rest
@@ -610,15 +681,13 @@ class _Scanner:
             and "|" in self.segments[-1][0]
             and _TABLE_DELIMITER.match(rest)
         ):
-            # The paragraph's last line was a table header; the delimiter row
-            # itself has no words.
-            header = self.segments.pop()
-            self.close()
-            self.kind = "table"
-            self.segments.append(header)
-            self.lazy = True
-            return True
-        return False
+            return False
+        header = self.segments.pop()
+        self.close()  # the lines before the header, if any
+        self.kind = "table"
+        self.segments.append(header)
+        self.lazy = True
+        return True
 
     def add_container_text(self, rest: str, number: int, column: int) -> None:
         """Add a list or quote line without its container markup."""
@@ -633,20 +702,16 @@ class _Scanner:
     # ------------------------------------------------------------ blocks
 
     def close(self) -> None:
-        """End the open block, crediting its words (and itself, if it has words) to the section."""
+        """End the open block."""
         if self.segments:
-            words = count_words(self.render(self.segments, heading=False))
-            if words:
-                self.section[0] += 1
-                self.section[1] += words
+            self.blocks.append((self.segments, self.section))
             self.segments = []
         self.kind = None
         self.lazy = False
 
     def heading(self, level: int, segments: list[tuple[str, int, int]], number: int) -> None:
-        text = " ".join(self.render(segments, heading=True).split())
-        self.heading_words += count_words(text)
-        self.headings.append((level, text, number))
+        """Start the section of a heading (the open block is already closed)."""
+        self.headings.append((level, segments, number))
         self.section = [0, 0]
         self.sections.append(self.section)
         self.kind = None
@@ -661,6 +726,7 @@ class _Scanner:
         position maps back to a line and column (see :meth:`where`).
         """
         self.rendering = segments
+        self.rendering_heading = heading
         self.starts = []  # computed when first needed: most blocks have no links
         s = segments[0][0] if len(segments) == 1 else "\n".join([segment[0] for segment in segments])
         protected = False
@@ -683,13 +749,13 @@ class _Scanner:
             s = _blank_spans(s, code_spans)
         if "<" in s:
             s = _HTML.sub(self.html, s)
-        if "://" in s or "www." in s:
-            s = _BARE_URL.sub(" ", s)
+        if not heading:
+            s = _without_urls(s)
         if "&" in s:
             s = _ENTITY.sub(_entity, s)
         if heading:
             s = _EMPHASIS.sub("", s)
-        if protected:
+        if protected or _COMMENT_FILL in s:
             s = s.translate(_UNPROTECT)
         return s
 
@@ -730,6 +796,8 @@ class _Scanner:
         autolink = m.group(1)
         if autolink is not None:
             self.links.append(Link(autolink, autolink, *self.where(m.start())))
+            if self.rendering_heading:
+                return " " + autolink + " "  # shown as text, but not counted as words
         elif m.group(3).lower() == "img" and not m.group(2):
             attributes = {
                 name.lower(): html.unescape(value.strip("\"'"))
