@@ -77,27 +77,107 @@ def validator(name: str) -> Any:
     return jsonschema.Draft202012Validator(schema(name), format_checker=checker)
 
 
-@lru_cache(maxsize=None)
-def fast_validator(name: str) -> Any:
-    """A compiled check of schema ``name`` that only says valid or not (fastjsonschema).
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1, 1 is 1.0."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b
 
-    Most records are valid, and jsonschema spends ~0.4 ms on each; the compiled
-    check takes ~0.05 ms. ``use_default=False``: it must never change the data.
+
+_TYPES: dict[str, Any] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer()),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+_FORMATS = {"date": _is_date_format, "email": _is_email}
+
+
+def _conforms(node: dict, value: Any) -> bool:
+    """Whether ``value`` matches the schema ``node``: the keywords cim's schemas use, as Draft 2020-12 defines them.
+
+    Why not jsonschema here: most records are valid, and this answers in a few
+    microseconds where jsonschema takes ~0.4 ms and its import ~0.1 s (a
+    third of ``cim validate``'s budget). jsonschema stays the authority: it
+    explains every record this finds invalid, and a test checks the two agree
+    on thousands of generated records. A keyword this does not know makes it
+    defer to jsonschema (``KeyError``), so a schema change cannot slip by.
     """
-    import fastjsonschema
+    for key, arg in node.items():
+        if key in _ANNOTATIONS:
+            continue
+        if key == "type":
+            if not any(_TYPES[t](value) for t in ([arg] if isinstance(arg, str) else arg)):
+                return False
+        elif key == "enum":
+            if not any(_same(value, option) for option in arg):
+                return False
+        elif key == "const":
+            if not _same(value, arg):
+                return False
+        elif key == "minLength":
+            if isinstance(value, str) and len(value) < arg:
+                return False
+        elif key == "maxLength":
+            if isinstance(value, str) and len(value) > arg:
+                return False
+        elif key == "minimum":
+            if _TYPES["number"](value) and value < arg:
+                return False
+        elif key == "pattern":
+            if isinstance(value, str) and not re.search(arg, value):
+                return False
+        elif key == "format":
+            if not _FORMATS[arg](value):
+                return False
+        elif key == "minItems":
+            if isinstance(value, list) and len(value) < arg:
+                return False
+        elif key == "items":
+            if isinstance(value, list) and not all(_conforms(arg, item) for item in value):
+                return False
+        elif key == "required":
+            if isinstance(value, dict) and not all(name in value for name in arg):
+                return False
+        elif key == "properties":
+            if isinstance(value, dict) and not all(_conforms(arg[k], v) for k, v in value.items() if k in arg):
+                return False
+        elif key == "patternProperties":
+            if isinstance(value, dict) and not all(_conforms(sub, v) for pat, sub in arg.items() for k, v in value.items() if re.search(pat, k)):
+                return False
+        elif key == "additionalProperties":
+            if isinstance(value, dict) and not _additional_ok(node, arg, value):
+                return False
+        elif key == "if":
+            branch = node.get("then") if _conforms(arg, value) else node.get("else")
+            if branch is not None and not _conforms(branch, value):
+                return False
+        elif key not in ("then", "else"):
+            raise KeyError(key)
+    return True
 
-    return fastjsonschema.compile(schema(name), formats={"date": _is_date_format, "email": _is_email}, use_default=False)
+
+_ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "default", "examples"})
+
+
+def _additional_ok(node: dict, arg: Any, value: dict) -> bool:
+    named = node.get("properties", {})
+    patterns = node.get("patternProperties", {})
+    extra = [v for k, v in value.items() if k not in named and not any(re.search(p, k) for p in patterns)]
+    if arg is False:
+        return not extra
+    return all(_conforms(arg, v) for v in extra) if isinstance(arg, dict) else True
 
 
 def is_valid(name: str, data: Any) -> bool:
-    """True when ``data`` matches schema ``name`` (the fast compiled check)."""
-    import fastjsonschema
-
+    """True when ``data`` matches schema ``name`` (the quick check; see :func:`_conforms`)."""
     try:
-        fast_validator(name)(data)
-    except fastjsonschema.JsonSchemaException:
-        return False
-    return True
+        return _conforms(schema(name), data)
+    except (KeyError, TypeError, re.error):
+        return validator(name).is_valid(data)
 
 
 def schema_problems(name: str, data: Any, source: SourceMap) -> Iterator[tuple[int | None, int | None, str]]:

@@ -81,3 +81,31 @@ def test_messages_point_at_values():
     assert (2, 1, "unknown field 'titel'; did you mean 'title'?") in problems
     assert (4, 8, "start: '2024-13-01' is not a date; write it as YYYY-MM-DD") in problems
     assert any(line == 9 and "kind" in message and "certificate" in message for line, _, message in problems)
+
+
+def test_programme_schema_agrees_too():
+    from cim_cli.programme import DEFAULT
+
+    base = copy.deepcopy(DEFAULT)
+    rng = random.Random(11)
+    for _ in range(800):
+        doc = copy.deepcopy(base)
+        section = rng.choice(["title", "requirements", "report", "catalogue", "reflection_questions", "bogus"])
+        if section == "requirements":
+            doc["requirements"][rng.choice(["min_activities", "min_abroad", "bogus"])] = rng.choice(MUTATIONS)
+        elif section == "report":
+            doc["report"][rng.choice(["min_words", "questions", "count_headings", "summary_heading"])] = rng.choice(MUTATIONS)
+        elif section == "catalogue":
+            doc["catalogue"][0][rng.choice(["id", "title", "location", "min_engagements", "bogus"])] = rng.choice(MUTATIONS + ["Bad Id", "ok-id", "ok-id\n"])
+        else:
+            doc[section] = rng.choice(MUTATIONS)
+        assert is_valid("programme", doc) == validator("programme").is_valid(doc), doc
+
+
+@pytest.mark.parametrize("name, doc", [
+    ("activity", {**ACTIVITY, "evidence": [{"path": "a", "sha256": "a" * 64 + "\n"}]}),
+    ("programme", {"catalogue": [{"id": "cafe\n", "title": "x"}]}),
+])
+def test_patterns_refuse_a_trailing_newline(name, doc):
+    assert not is_valid(name, doc)
+    assert not validator(name).is_valid(doc)
