@@ -48,3 +48,19 @@ def test_every_command_has_help_and_is_in_the_readme(command):
     assert result.exit_code == 0 and "Usage" in result.stdout
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert f"cim {command}" in readme, f"README.md does not show `cim {command}`"
+
+
+def test_every_command_is_in_the_lazy_command_map():
+    """main() registers only the module of the command run: the map must know every command."""
+    from cim_cli.cli import COMMANDS
+
+    assert {c[0] for c in _commands()} == set(COMMANDS)
+
+
+def test_main_runs_a_command_with_only_its_module(capsys):
+    from cim_cli.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rules", "--format", "json"])
+    assert exit_info.value.code == 0
+    assert '"id": "yaml-syntax"' in capsys.readouterr().out
