@@ -115,7 +115,8 @@ def _conforms(node: dict, value: Any) -> bool:
             if not any(_TYPES[t](value) for t in ([arg] if isinstance(arg, str) else arg)):
                 return False
         elif key == "enum":
-            if not any(_same(value, option) for option in arg):
+            # A string equals only strings: the C-level list search is exact (249 countries).
+            if not (value in arg if isinstance(value, str) else any(_same(value, option) for option in arg)):
                 return False
         elif key == "const":
             if not _same(value, arg):
@@ -130,7 +131,7 @@ def _conforms(node: dict, value: Any) -> bool:
             if _TYPES["number"](value) and value < arg:
                 return False
         elif key == "pattern":
-            if isinstance(value, str) and not re.search(arg, value):
+            if isinstance(value, str) and not _regex(arg).search(value):
                 return False
         elif key == "format":
             if not _FORMATS[arg](value):
@@ -148,7 +149,7 @@ def _conforms(node: dict, value: Any) -> bool:
             if isinstance(value, dict) and not all(_conforms(arg[k], v) for k, v in value.items() if k in arg):
                 return False
         elif key == "patternProperties":
-            if isinstance(value, dict) and not all(_conforms(sub, v) for pat, sub in arg.items() for k, v in value.items() if re.search(pat, k)):
+            if isinstance(value, dict) and not all(_conforms(sub, v) for pat, sub in arg.items() for k, v in value.items() if _regex(pat).search(k)):
                 return False
         elif key == "additionalProperties":
             if isinstance(value, dict) and not _additional_ok(node, arg, value):
@@ -162,13 +163,18 @@ def _conforms(node: dict, value: Any) -> bool:
     return True
 
 
+@lru_cache(maxsize=None)
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 _ANNOTATIONS = frozenset({"$schema", "$id", "title", "description", "default", "examples"})
 
 
 def _additional_ok(node: dict, arg: Any, value: dict) -> bool:
     named = node.get("properties", {})
     patterns = node.get("patternProperties", {})
-    extra = [v for k, v in value.items() if k not in named and not any(re.search(p, k) for p in patterns)]
+    extra = [v for k, v in value.items() if k not in named and not any(_regex(p).search(k) for p in patterns)]
     if arg is False:
         return not extra
     return all(_conforms(arg, v) for v in extra) if isinstance(arg, dict) else True
