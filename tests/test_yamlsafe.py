@@ -125,3 +125,10 @@ def test_complex_keys_are_refused():
 def test_empty_document_is_none_without_problems():
     doc = parse_yaml("# only a comment\n", "f.yaml")
     assert doc.data is None and doc.problems == ()
+
+
+@pytest.mark.parametrize("text", ["a: &x k\n*x : 1\n", "? *x\n: 1\n", "{*x : 1}\n", "[*x]\n"])
+def test_alias_in_any_position_is_a_finding(text):
+    doc = parse_yaml(text, "f.yaml")
+    assert doc.data is None
+    assert "yaml-alias" in {p.rule for p in doc.problems} or "yaml-syntax" in {p.rule for p in doc.problems}

@@ -172,8 +172,6 @@ class _Builder:
         # Each frame: [container, path, is_mapping, pending key or None, first-seen lines of keys]
         stack: list[list] = []
         documents = 0
-        have_root = False
-        values, keys = self.values, self.keys
 
         while True:
             event = loader.get_event()
@@ -196,12 +194,11 @@ class _Builder:
             if kind is AliasEvent or event.anchor is not None:
                 self._refuse_alias(event, kind is AliasEvent)
                 if kind is AliasEvent:
-                    value: Any = None
-                    self._place(stack, value, event, is_key_possible=True)
+                    self._place(stack, None, event)  # never expanded
                     continue
 
             if kind is ScalarEvent:
-                self._place(stack, self._scalar(event), event, is_key_possible=True)
+                self._place(stack, self._scalar(event), event)
                 continue
 
             # A collection starts.
@@ -217,10 +214,8 @@ class _Builder:
                 line, col = _position(event.start_mark)
                 self.fail("yaml-syntax", line, col, "a mapping key must be plain text, not a list or mapping")
                 raise _Stop
-            path = self._place(stack, container, event, is_key_possible=False)
+            path = self._place(stack, container, event)
             stack.append([container, path, kind is MappingStart, None, {}])
-            if not have_root:
-                have_root = True
 
     def _refuse_alias(self, event: Any, is_alias: bool) -> None:
         self._aliases += 1
@@ -246,7 +241,7 @@ class _Builder:
             self.fail("yaml-syntax", line, col, str(exc))
             return value
 
-    def _place(self, stack: list[list], value: Any, event: Any, *, is_key_possible: bool) -> tuple:
+    def _place(self, stack: list[list], value: Any, event: Any) -> tuple:
         """Put a new value into the current container; returns the value's path."""
         pos = _position(event.start_mark)
         if not stack:
@@ -257,8 +252,10 @@ class _Builder:
         container, parent = frame[0], frame[1]
         if frame[2]:  # mapping
             if frame[3] is None:
-                # This scalar is a key. Keys are kept as the text the student wrote.
-                key = "" if event.value is None else str(event.value)
+                # This scalar is a key. Keys are kept as the text the student wrote
+                # (an alias used as a key, already refused, has no text).
+                text = getattr(event, "value", None)
+                key = "" if text is None else str(text)
                 firsts = frame[4]
                 if key in firsts:
                     self.fail(
