@@ -132,3 +132,16 @@ def test_alias_in_any_position_is_a_finding(text):
     doc = parse_yaml(text, "f.yaml")
     assert doc.data is None
     assert "yaml-alias" in {p.rule for p in doc.problems} or "yaml-syntax" in {p.rule for p in doc.problems}
+
+
+def test_token_fuzz_never_raises():
+    import random
+
+    tokens = ["a", "b", ":", " ", "  ", "\n", "- ", "&x ", "*x", "&y ", "*y", "? ", "[", "]", "{", "}", ",", "'", '"',
+              "!!str ", "!!int ", "!x ", "!!map ", "#c", "---\n", "...\n", "|\n", ">\n", "1", "2024-01-01", "NO", "~", "\t"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 40)))
+        doc = parse_yaml(text, "f.yaml")  # must never raise
+        assert doc.data is None or isinstance(doc.data, (dict, list, str, int, float, bool))
+        assert all(p.rule in ("yaml-syntax", "yaml-alias", "yaml-duplicate-key") for p in doc.problems), text
