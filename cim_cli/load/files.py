@@ -153,8 +153,18 @@ def read_bytes(path: str, limit: int) -> bytes:
             raise ReadError("path-unsafe", "is not a regular file; it was not opened")
         if st.st_size > limit:
             raise ReadError("file-too-large", f"is {st.st_size:,} bytes; the limit is {limit:,}")
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(limit + 1)
+        # Read what fstat promises plus one byte (a file may grow meanwhile);
+        # asking for ``limit`` bytes would allocate megabytes for every small record.
+        want = min(st.st_size, limit) + 1
+        chunks: list[bytes] = []
+        got = 0
+        while got < want:
+            chunk = os.read(fd, want - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        data = b"".join(chunks)
         if len(data) > limit:
             raise ReadError("file-too-large", f"is larger than the limit of {limit:,} bytes")
         return data
