@@ -79,5 +79,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``cim`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
-    wanted = COMMANDS.get(first) if first is not None and "--version" not in args else None
-    make_app([wanted] if wanted else COMMAND_MODULES)(args=args, prog_name="cim")
+    if "--version" in args[:1]:
+        modules: Sequence[str] = ()
+    elif first in COMMANDS:
+        modules = [COMMANDS[first]]
+    else:
+        modules = COMMAND_MODULES  # help, or an unknown command: typer lists them all
+    make_app(modules)(args=args, prog_name="cim")
