@@ -86,7 +86,7 @@ class Measure:
             return f"n/a ({self.error})"
         if self.best is None:
             return "n/a"
-        return f"{self.best:.2f} s (cpu {self.best_cpu:.1f} s)" if self.best_cpu is not None and self.best >= 1 else f"{self.best:.2f} s"
+        return f"{self.best:.2f} s (cpu {self.best_cpu:.1f} s)" if self.best_cpu is not None and self.best >= 1 else f"{self.best:.3f} s"
 
 
 def _proc_children() -> dict[int, list[int]]:
@@ -287,18 +287,33 @@ def importtime_top(cmd_args: list[str], n: int = 12) -> list[tuple[str, float, f
     return [(name, s, c) for name, s, c, _ in rows[:n]]
 
 
-def profile_batch(root: Path, out: Path, top: int = 30) -> str:
-    """cProfile of ``cim batch ROOT --jobs 1`` (or of ``cim validate`` over every portfolio without batch)."""
-    prof = out / "profile-batch.txt"
+def profile_batch(root: Path, out: Path, top: int = 25) -> str:
+    """cProfile of ``cim batch ROOT --jobs 1`` (of ``cim validate`` over every portfolio without batch).
+
+    Returns two listings: cim's own functions by cumulative time, and every
+    function by its own (internal) time. The full profile stays in
+    ``out/profile-batch.prof`` for ``python -m pstats``.
+    """
+    prof = out / "profile-batch.prof"
     # Warm the page cache first (the floor reads every file), so the profile shows work, not disk waits.
     subprocess.run([sys.executable, str(HERE / "floor.py"), str(root)], stdout=subprocess.DEVNULL)
     args = ["batch", str(root), "--format", "json", "--jobs", "1"] if has_batch() else ["validate", *sorted(str(p.parent) for p in root.glob("*/student.yaml")), "--format", "json"]
-    proc = subprocess.run([sys.executable, "-m", "cProfile", "-s", "cumtime", "-m", "cim_cli", *args], capture_output=True, text=True)
-    # The profile follows the command's own (JSON) output; keep the table only.
-    text = proc.stdout[proc.stdout.find("   Ordered by"):] if "   Ordered by" in proc.stdout else proc.stdout[-20000:]
-    prof.write_text(text, encoding="utf-8")
-    lines = text.splitlines()
-    return "\n".join(lines[: top + 4])
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(prof), "-m", "cim_cli", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import io
+    import pstats
+
+    text = io.StringIO()
+    stats = pstats.Stats(str(prof), stream=text)
+    text.write(f"cim's own functions by cumulative time (top {top}):\n")
+    stats.sort_stats("cumulative").print_stats(r"/cim_cli/", top)
+    text.write(f"\nAll functions by internal time (top {top}):\n")
+    stats.sort_stats("tottime").print_stats(top)
+    site = str(Path(__import__("yaml").__file__).parent.parent) + os.sep
+    lines = []
+    for line in text.getvalue().replace(str(REPO) + os.sep, "").replace(site, "").splitlines():
+        if line.strip() and not line.lstrip().startswith(("List reduced", "Ordered by")) and str(prof) not in line:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------
@@ -343,11 +358,13 @@ def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
 
 
-def render(rows: list[dict], single: dict, imports: list, profile: str | None, batch_available: bool, args, load_end: str) -> str:
+def render(rows: list[dict], single: dict, imports: list, profile: tuple[int, str] | None, batch_available: bool, args, load_end: str, commit_start: str) -> str:
+    commit_end = commit()
+    at_commit = f"cim at commit {commit_end}" if commit_end == commit_start else f"**cim changed during the run**: commit {commit_start} at the start, {commit_end} at the end"
     out = [
         "# cim benchmark results",
         "",
-        f"Measured {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; load average at the end {load_end}; cim at commit {commit()}.",
+        f"Measured {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; load average at the end {load_end}; {at_commit}.",
         "",
         f"Cohorts of portfolios with {args.activities} activities each (seed {args.seed}, about 20 files per portfolio). "
         f"Times are wall clock, best of {args.runs} runs after a warm-up run; in brackets the CPU time (user + system, all processes) "
@@ -374,8 +391,8 @@ def render(rows: list[dict], single: dict, imports: list, profile: str | None, b
     out += [""]
     if v.runs:
         out.append(
-            f"`cim validate` of one portfolio (a clean one with a report; start to finish, best of {len(v.runs)}): **{v.best:.2f} s** "
-            f"(median {statistics.median(v.runs):.2f} s, cpu {v.best_cpu:.2f} s); for scale, `cim --version`: {single['version'].shown()}, "
+            f"`cim validate` of one portfolio (a clean one with a report; start to finish, best of {len(v.runs)}): **{v.best:.3f} s** "
+            f"(median {statistics.median(v.runs):.3f} s, cpu {v.best_cpu:.2f} s); for scale, `cim --version`: {single['version'].shown()}, "
             f"`python -c pass`: {single['python'].shown()}."
         )
     else:
@@ -410,7 +427,9 @@ def render(rows: list[dict], single: dict, imports: list, profile: str | None, b
     out += ["", "## Slowest imports of `cim validate` (python -X importtime, cumulative)", "", "| module | self ms | cumulative ms |", "|---|---:|---:|"]
     out += [f"| {name} | {s:.0f} | {c:.0f} |" for name, s, c in imports] or ["| (python -X importtime printed nothing: see the command's errors) | | |"]
     if profile:
-        out += ["", f"## Profile of `cim batch --jobs 1` on {rows[0]['students']:,} portfolios (cProfile, by cumulative time)", "", "```", profile, "```"]
+        size, listing = profile
+        out += ["", f"## Profile of `cim batch --jobs 1` on {size:,} portfolios (cProfile; warm page cache)", "",
+                "cProfile's per-call overhead inflates code with many small calls; `benchmarks/stages.py` gives the proportions without it.", "", "```", listing, "```"]
     return "\n".join(out) + "\n"
 
 
@@ -433,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cim = cim_command()
+    commit_start = commit()
     batch_available = has_batch()
     cjs = None if args.no_check_jsonschema else check_jsonschema_command()
     if cjs is None and not args.no_check_jsonschema:
@@ -471,10 +491,11 @@ def main(argv: list[str] | None = None) -> int:
         "python": measure("python -c pass", [[sys.executable, "-c", "pass"]], runs=10, expect=(0,)),
     }
     imports = importtime_top(["validate", portfolio])
-    profile = profile_batch(ensure_cohort(out, sizes[0], args.activities, args.seed), out) if args.profile else None
+    profiled = 2000 if 2000 in sizes else sizes[0]
+    profile = profile_batch(ensure_cohort(out, profiled, args.activities, args.seed), out) if args.profile else None
 
     load_end = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    text = render(rows, single, imports, profile, batch_available, args, load_end)
+    text = render(rows, single, imports, (profiled, profile) if profile else None, batch_available, args, load_end, commit_start)
     print(text)
     Path(args.results).write_text(text, encoding="utf-8")
     print(f"written to {args.results}", file=sys.stderr)
