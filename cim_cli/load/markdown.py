@@ -14,7 +14,7 @@ What counts:
 
 * a word is a run of letters or digits, joined by inner apostrophes (' ’),
   hyphens, combining marks, or "." and "," between digits ("1,000"); every CJK
-  ideograph is a word of its own (see ``_WORD``);
+  ideograph is a word of its own (see ``word_pattern``);
 * a paragraph-like block (paragraph, list, block quote, table) counts towards
   ``Heading.paragraphs`` and ``preamble_paragraphs`` when it has a word: one
   holding only images, code, comments or bare URLs does not;
@@ -37,6 +37,7 @@ Deliberate simplifications, all rare in student writing:
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -75,12 +76,20 @@ def _combining_marks() -> str:
     return "".join(parts)
 
 
-# A letter or digit: a word character that is neither "_" nor an ideograph.
-_LETTER = f"[^\\W_{_CJK}]"
-# What may join two runs of letters inside one word: an apostrophe (' or ’), a
-# hyphen, combining marks, or a decimal point / thousands separator in a number.
-_JOINER = f"(?:[{_combining_marks()}]+(?:['’\\-\u2010\u2011])?|['’\\-\u2010\u2011]|(?<=\\d)[.,](?=\\d))"
-_WORD = re.compile(f"{_LETTER}+(?:{_JOINER}{_LETTER}+)*|[{_CJK}]")
+@functools.lru_cache(maxsize=1)
+def word_pattern() -> re.Pattern:
+    """The definition of a word, compiled on first use.
+
+    A letter or digit is a word character that is neither "_" nor an
+    ideograph; what may join two runs of letters inside one word is an
+    apostrophe (' or ’), a hyphen, combining marks, or a decimal point or
+    thousands separator in a number; each ideograph is a word of its own.
+    Compiled lazily: the Unicode classes cost ~15 ms, and ASCII text (the
+    common case) never needs them.
+    """
+    letter = f"[^\\W_{_CJK}]"
+    joiner = f"(?:[{_combining_marks()}]+(?:['’\\-\u2010\u2011])?|['’\\-\u2010\u2011]|(?<=\\d)[.,](?=\\d))"
+    return re.compile(f"{letter}+(?:{joiner}{letter}+)*|[{_CJK}]")
 
 # count_words() takes a fast path for ASCII text, by far the common case,
 # about ten times faster than the regex: it translates every character to its
@@ -96,7 +105,7 @@ _ASCII_ROLES = "".join(
 _LETTER_JOINT = re.compile(r"-(?<=a-)(?=a)")
 _NUMBER_JOINT = re.compile(r"\.(?<=0\.)(?=0)")
 # Typographic punctuation that word processors put into otherwise ASCII text,
-# and an ASCII character with the same role in _WORD, so that such text still
+# and an ASCII character with the same role in word_pattern(), so that such text still
 # takes the fast path.
 _TYPOGRAPHY = (
     ("\u2019", "'"),  # right single quotation mark, the usual apostrophe
@@ -113,13 +122,13 @@ _TYPOGRAPHY = (
 
 
 def count_words(text: str) -> int:
-    """Words in plain text, as defined by ``_WORD``."""
+    """Words in plain text, as defined by :func:`word_pattern`."""
     if not text.isascii():
         for typographic, ascii_ in _TYPOGRAPHY:
             if typographic in text:
                 text = text.replace(typographic, ascii_)
         if not text.isascii():
-            return len(_WORD.findall(text))
+            return len(word_pattern().findall(text))
     roles = text.translate(_ASCII_ROLES)
     letters = roles.replace("0", "a")
     # Runs of letters and digits, minus the joints inside words.
