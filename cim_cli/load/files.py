@@ -61,12 +61,23 @@ class Resolver:
         self.root_real = os.path.realpath(root)
         self._inside = self.root_real.rstrip(os.sep) + os.sep
         self._folders: dict[str, str] = {"": self.root_real}
+        self._answers: dict[str, Resolved] = {}
 
     def _is_inside(self, real: str) -> bool:
         return real == self.root_real or real.startswith(self._inside)
 
     def resolve(self, rel: str) -> Resolved:
-        """Resolve ``rel`` (as written in a record) against the portfolio root."""
+        """Resolve ``rel`` (as written in a record) against the portfolio root.
+
+        Answers are remembered: a loader asks for a reflection or the report
+        once as a reference and once to read it.
+        """
+        known = self._answers.get(rel)
+        if known is None:
+            known = self._answers[rel] = self._resolve(rel)
+        return known
+
+    def _resolve(self, rel: str) -> Resolved:
         why = is_unsafe_spelling(rel)
         if why:
             return Resolved(UNSAFE, None, why)
