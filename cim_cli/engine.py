@@ -74,29 +74,32 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
     )
 
 
-def compute_stage(counting: Iterable[ActivitySummary], programme: Programme) -> str:
+def home_and_abroad(counting: Iterable[ActivitySummary]) -> tuple[int, int]:
+    """How many of the counting activities are at home, and how many abroad."""
+    locations = [a.location for a in counting]
+    return locations.count("home"), locations.count("abroad")
+
+
+def compute_stage(counting: list[ActivitySummary], programme: Programme) -> str:
     """registered (nothing counts), collecting (below the threshold), ready-for-review."""
-    counting = list(counting)
     if not counting:
         return "registered"
     req = programme.requirements
-    home = sum(1 for a in counting if a.location == "home")
-    abroad = sum(1 for a in counting if a.location == "abroad")
+    home, abroad = home_and_abroad(counting)
     if len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
         return "ready-for-review"
     return "collecting"
 
 
-def next_step(stage: str, activities: list[ActivitySummary], result_missing: list[str], report_words_: int | None, errors: int, programme: Programme) -> str:
+def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: list[str], report_words_: int | None, errors: int, programme: Programme) -> str:
     """One sentence: what the student should do next."""
     req = programme.requirements
     if errors:
-        return "Fix the errors listed above, then run cim validate again."
+        return "Fix the errors that cim validate lists, then check again."
     pending = [a for a in activities if not a.counts]
     if stage != "ready-for-review":
         counting = [a for a in activities if a.counts]
-        home = sum(1 for a in counting if a.location == "home")
-        abroad = sum(1 for a in counting if a.location == "abroad")
+        home, abroad = home_and_abroad(counting)
         if pending:
             a = pending[0]
             return f"Complete '{a.slug}': it still needs {a.lacks[0]}."
@@ -108,8 +111,8 @@ def next_step(stage: str, activities: list[ActivitySummary], result_missing: lis
         return f"Record {missing} more activit{'y' if missing == 1 else 'ies'} with cim activity add."
     if report_words_ is None:
         return "Ask the certificate administrator to approve your activities, then write your report (cim report init)."
-    if result_missing:
-        return f"Add the missing heading '{result_missing[0]}' to report.md."
+    if missing_headings_:
+        return f"Add the missing heading '{missing_headings_[0]}' to report.md."
     low, high = programme.report["min_words"], programme.report["max_words"]
     if not low <= report_words_ <= high:
         return f"Bring report.md to {low}-{high} words (now {report_words_})."
@@ -130,6 +133,7 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     missing = missing_headings(analysis, programme) if analysis else []
     student = portfolio.student_data
     errors = sum(1 for f in findings if f.severity == "error")
+    home, abroad = home_and_abroad(counting)
 
     def text(key: str) -> str | None:
         value = student.get(key)
@@ -142,8 +146,8 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         stage=stage,
         counting_activities=len(counting),
         required_activities=programme.requirements["min_activities"],
-        counting_home=sum(1 for a in counting if a.location == "home"),
-        counting_abroad=sum(1 for a in counting if a.location == "abroad"),
+        counting_home=home,
+        counting_abroad=abroad,
         report_words=words,
         findings=tuple(findings),
         activities=tuple(summaries),
