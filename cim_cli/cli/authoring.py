@@ -18,10 +18,18 @@ from typing import Iterator, List, Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, PROGRAMME_HELP, fail, load_programme_or_exit, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, fail, load_programme_or_exit, programme_option, say
 
 PORTFOLIO_HELP = "The portfolio folder (default: the current folder, or the portfolio that contains it)."
 COMMIT_HELP = "Commit exactly the files this command writes (git)."
+
+
+def _portfolio_option() -> typer.models.OptionInfo:
+    return typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP)
+
+
+def _commit_option() -> typer.models.OptionInfo:
+    return typer.Option(False, "--commit", help=COMMIT_HELP)
 
 
 class LogFormat(str, Enum):
@@ -129,7 +137,7 @@ def init(
     cohort: Optional[str] = typer.Option(None, "--cohort", help="Cohort or intake, e.g. 2026 (optional)."),
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     commit: bool = typer.Option(False, "--commit", help="Inside an existing git repository: commit the new files to it."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
 ) -> None:
     """Register: create a portfolio with student.yaml, its folders and a git repository."""
     from cim_cli.authoring import gitops
@@ -200,9 +208,9 @@ def activity_add(
     credit_bearing: Optional[bool] = typer.Option(None, "--credit-bearing/--not-credit-bearing", help="Whether the activity gave credits on your transcript."),
     curriculum: Optional[str] = typer.Option(None, "--curriculum", metavar="formal|informal", help="formal: part of a course; informal: outside the curriculum."),
     engagements: Optional[int] = typer.Option(None, "--engagements", help="How many times you took part (language café sessions, lectures)."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
-    commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
+    portfolio: Optional[str] = _portfolio_option(),
+    programme: Optional[str] = programme_option(),
+    commit: bool = _commit_option(),
 ) -> None:
     """Record an activity: activities/<slug>.yaml and a reflection template. Prints the slug."""
     from cim_cli.authoring.activity import REQUIRED, ActivityInput, add_activity, catalogue_listing
@@ -243,9 +251,9 @@ def evidence_add(
     files: List[str] = typer.Argument(..., metavar="FILE...", help="Files to add: certificates, signed programmes, photos."),
     kind: Optional[str] = typer.Option(None, "--kind", help="certificate, signed-programme, photo, transcript or other (default: photo for images, else other)."),
     description: Optional[str] = typer.Option(None, "--description", help="What the file shows."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
-    commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
+    portfolio: Optional[str] = _portfolio_option(),
+    programme: Optional[str] = programme_option(),
+    commit: bool = _commit_option(),
 ) -> None:
     """Copy evidence files into evidence/<slug>/ and record them, with their SHA-256, in the activity."""
     from cim_cli.authoring.evidence import add_evidence
@@ -281,9 +289,9 @@ def diary_add(
     text: Optional[str] = typer.Option(None, "--text", "-t", help="The entry (default: your editor on a terminal, or the text piped in)."),
     activity: Optional[str] = typer.Option(None, "--activity", metavar="SLUG", help="Link the entry to this activity."),
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The entry's date, YYYY-MM-DD (default: today)."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
-    commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
+    portfolio: Optional[str] = _portfolio_option(),
+    programme: Optional[str] = programme_option(),
+    commit: bool = _commit_option(),
 ) -> None:
     """Write a dated diary entry in diary/ (opens $EDITOR on a terminal without --text)."""
     from cim_cli.authoring.diary import MAX_DIARY_CHARS, add_entry
@@ -320,9 +328,9 @@ def diary_add(
 
 def report_init(
     force: bool = typer.Option(False, "--force", help="Start again from the template; the current report.md is kept as report.md.bak-<date-time>."),
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
-    commit: bool = typer.Option(False, "--commit", help=COMMIT_HELP),
+    portfolio: Optional[str] = _portfolio_option(),
+    programme: Optional[str] = programme_option(),
+    commit: bool = _commit_option(),
 ) -> None:
     """Write report.md: the programme's headings, your counting activities, guidance in comments."""
     from cim_cli.authoring.report import init_report
@@ -347,10 +355,10 @@ def report_init(
 
 
 def log(
-    portfolio: Optional[str] = typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP),
+    portfolio: Optional[str] = _portfolio_option(),
     fmt: LogFormat = typer.Option(LogFormat.text, "--format", "-f", help="text or json."),
     limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N changes."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
 ) -> None:
     """The portfolio's history from git: activities, evidence, reflections, diary, report; newest first."""
     import json

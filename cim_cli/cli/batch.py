@@ -12,12 +12,12 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    PROGRAMME_HELP,
     Format,
     check_stage,
     fail,
     load_programme_or_exit,
     output,
+    programme_option,
     say,
     use_colour,
 )
@@ -82,7 +82,7 @@ def _show_progress(out: Optional[str], fmt: str) -> bool:
 
 def batch(
     roots: List[str] = typer.Argument(..., metavar="ROOT...", help="Folders to search for portfolios (folders with student.yaml)."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: one per CPU). 1 checks in this process: fastest for a few portfolios, easiest to debug, but no crash isolation."),
     stage: Optional[str] = typer.Option(None, "--stage", callback=check_stage, metavar="STAGE", help=f"Only report portfolios at exactly STAGE ({', '.join(STAGES)}); --stage ready-for-review is the administrator's inbox."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),

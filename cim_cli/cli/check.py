@@ -11,12 +11,12 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
-    PROGRAMME_HELP,
     Format,
     check_stage,
     fail,
     load_programme_or_exit,
     output,
+    programme_option,
     require_portfolio,
     use_colour,
 )
@@ -42,7 +42,7 @@ def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
 
 def validate(
     portfolios: List[str] = typer.Argument(..., metavar="PORTFOLIO...", help="Portfolio folders (each holds student.yaml)."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     require: Optional[str] = typer.Option(None, "--require", callback=check_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
@@ -79,7 +79,7 @@ def validate(
 
 def status(
     portfolio: str = typer.Argument(".", help="Portfolio folder (default: the current folder)."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """A student's view: stage, what counts, what is missing, and the next step."""
@@ -102,7 +102,7 @@ def status(
 def export(
     portfolio: str = typer.Argument(..., help="Portfolio folder."),
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="json, markdown, csv or html."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
 ) -> None:
     """Export the summary of activities (student, activities, evidence, totals, stage)."""

@@ -36,6 +36,11 @@ def check_stage(value: Optional[str]) -> Optional[str]:
     return value
 
 
+def programme_option() -> typer.models.OptionInfo:
+    """The ``--programme`` option every command that reads a portfolio takes."""
+    return typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP)
+
+
 def use_colour(stream: TextIO) -> bool:
     """Colour only on a terminal, never with NO_COLOR set."""
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, PROGRAMME_HELP, fail, load_programme_or_exit, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, fail, load_programme_or_exit, programme_option, say
 
 programme_app = typer.Typer(help="The programme file: what your institution decides (activities, report, catalogue).", no_args_is_help=True)
 
@@ -49,7 +49,7 @@ def check(path: str = typer.Argument(..., help="The programme file to check.")) 
 @programme_app.command("show")
 def show(
     portfolio: str = typer.Argument(".", help="Portfolio folder whose programme to show (default: here)."),
-    programme: Optional[str] = typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP),
+    programme: Optional[str] = programme_option(),
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
     """Show the programme in force: requirements, report rules and the activity catalogue."""
