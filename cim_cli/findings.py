@@ -13,9 +13,19 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[str, ...] = ("error", "warning")
 
-# Ordered stages of a portfolio. Later issues add approval stages after
-# ready-for-review; comparisons use the position in this tuple.
-STAGES: tuple[str, ...] = ("registered", "collecting", "ready-for-review")
+# Ordered stages of a portfolio; comparisons use the position in this tuple.
+# The first three are derived from the portfolio's files (cim_cli.engine); the
+# rest from signed records that staff made over unchanged files (cim_cli.trust).
+STAGES: tuple[str, ...] = (
+    "registered",
+    "collecting",
+    "ready-for-review",
+    "activities-approved",
+    "report-submitted",
+    "report-approved",
+    "presented",
+    "certified",
+)
 
 # The rule id of a finding that cim itself failed on a portfolio (a bug, a
 # hang, a crash of a native parser): reported, never fatal to a run.

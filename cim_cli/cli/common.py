@@ -12,7 +12,9 @@ import typer
 
 from cim_cli.findings import STAGES
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# 0 clean; 1 findings; 2 usage, configuration or I/O error; 3 cim itself failed
+# (a bug: never 1, which CI reads as "this portfolio has findings").
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 PROGRAMME_HELP = "Programme file (default: the first programme.yaml above the portfolio, else the handbook's defaults)."
 

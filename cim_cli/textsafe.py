@@ -1,0 +1,52 @@
+"""Student text on its way to people: one place for each kind of output.
+
+Whatever a student wrote (a title, a country, a file name, a message that
+quotes them) passes through here before a terminal or log shows it:
+
+* :func:`visible` makes control characters visible, so escape sequences
+  (clear screen, window titles, OSC 8 links), bells and carriage returns
+  cannot act on the reader's terminal, and a newline cannot start a line that
+  CI reads as a command (GitHub's ``::error``). Unpaired surrogates (file
+  names that are not UTF-8) become ``\\udcXX`` escapes, so output is always
+  encodable.
+* :func:`rich_safe` also escapes Rich markup, for text printed through a Rich
+  console (``[/x]`` would otherwise be markup, or an error).
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls, DEL, the Unicode line/paragraph separators, bidi
+# overrides and isolates (which reorder what the reader sees), and lone
+# surrogates. Tab is kept out only of this class when allowed by the caller.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_WITH_TAB = re.compile("[\t" + _UNSAFE.pattern[1:])
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if ch == "\n":
+        return "\\n"
+    if ch == "\r":
+        return "\\r"
+    if ch == "\t":
+        return "\\t"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def visible(text: object, *, keep_tabs: bool = False) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``)."""
+    value = text if isinstance(text, str) else str(text)
+    pattern = _UNSAFE if keep_tabs else _UNSAFE_WITH_TAB
+    return pattern.sub(_escape, value)
+
+
+def rich_safe(text: object) -> str:
+    """:func:`visible` text with Rich markup escaped, for a Rich console or Text.from_markup."""
+    from rich.markup import escape
+
+    return escape(visible(text))
