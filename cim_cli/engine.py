@@ -40,10 +40,12 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
     evidence_ok = sum(1 for e in activity.evidence if e.ref.status == OK)
     if evidence_ok == 0:
         lacks.append("evidence (a certificate, signed programme or photo)")
-    need_words = programme.requirements["min_reflection_words"]
+    need_words = programme.reflection_words_needed(data.get("category"), data.get("curriculum"))
     words = activity.reflection.analysis.words if activity.reflection and activity.reflection.analysis else None
     if words is None:
         lacks.append(f"a reflection ({activity.reflection_ref.path if activity.reflection_ref else 'reflections/' + activity.slug + '.md'})")
+    elif words < need_words and programme.needs_extra_reflection(data.get("category"), data.get("curriculum")):
+        lacks.append(f"{need_words - words} more words of reflection because it is part of your course ({words} of {need_words})")
     elif words < need_words:
         lacks.append(f"a longer reflection ({words} of {need_words} words)")
     category = data.get("category") if isinstance(data.get("category"), str) else None
