@@ -82,13 +82,17 @@ def home_and_abroad(counting: Iterable[ActivitySummary]) -> tuple[int, int]:
     return locations.count("home"), locations.count("abroad")
 
 
-def compute_stage(counting: list[ActivitySummary], programme: Programme) -> str:
-    """registered (nothing counts), collecting (below the threshold), ready-for-review."""
+def compute_stage(counting: list[ActivitySummary], programme: Programme, errors: int = 0) -> str:
+    """registered (nothing counts), collecting (below the threshold, or a file is broken), ready-for-review.
+
+    A portfolio with errors is never ready for review, so the administrator's
+    inbox (``cim batch --stage ready-for-review``) holds only what can be reviewed.
+    """
     if not counting:
         return "registered"
     req = programme.requirements
     home, abroad = home_and_abroad(counting)
-    if len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
+    if not errors and len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
         return "ready-for-review"
     return "collecting"
 
@@ -129,12 +133,12 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     error_files = {f.file for f in findings if f.severity == "error" and f.rule not in _REFERENCE_RULES}
     summaries = [summarise_activity(a, programme, error_files) for a in portfolio.activities]
     counting = [s for s in summaries if s.counts]
-    stage = compute_stage(counting, programme)
+    errors = sum(1 for f in findings if f.severity == "error")
+    stage = compute_stage(counting, programme, errors)
     analysis = portfolio.report.analysis if portfolio.report else None
     words = report_words(analysis, programme) if analysis else None
     missing = missing_headings(analysis, programme) if analysis else []
     student = portfolio.student_data
-    errors = sum(1 for f in findings if f.severity == "error")
     home, abroad = home_and_abroad(counting)
 
     def text(key: str) -> str | None:

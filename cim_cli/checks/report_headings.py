@@ -16,7 +16,7 @@ import unicodedata
 from cim_cli.findings import Problem
 
 ID = "report-headings"
-SEVERITY = "error"
+SEVERITY = "warning"  # not ready yet: a draft report can be committed
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'", "\u00b4": "'",
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"', "\u2033": '"'})
