@@ -217,7 +217,7 @@ def test_json_examples_equal_validate():
 def test_table_rows_and_summary():
     result = invoke("batch", str(EXAMPLES))
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["STUDENT", "NAME", "STAGE", "ACTS", "H/A", "WORDS", "ERR", "WARN"]
+    assert lines[0].split() == ["STUDENT", "NAME", "STAGE", "ACTS", "H/A", "WORDS", "ERR", "WARN", "FOLDER"]
     assert len([line for line in lines[1:] if line.strip()]) == 5  # 4 rows + summary
     assert lines[-1] == "4 portfolios: 1 ready-for-review, 2 collecting, 1 registered"
     assert result.exit_code == 1

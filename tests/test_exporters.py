@@ -627,3 +627,13 @@ def test_cli_export_refuses_a_missing_folder(tmp_path):
 def test_cli_export_refuses_an_unknown_format():
     result = runner.invoke(app, ["export", str(ADA), "--format", "pdf"])
     assert result.exit_code == 2
+
+
+def test_csv_semicolon_for_european_excel():
+    result = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", ";"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip(BOM)), delimiter=";"))
+    assert [r["slug"] for r in rows] == ["exchange-berlin", "kyoto-global-health-conference", "spanish-language-cafe"]
+    assert rows[0]["evidence"] == "evidence/exchange-berlin/transcript.pdf; evidence/exchange-berlin/ward-team.png"
+    refused = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", "|"])
+    assert refused.exit_code == 2
