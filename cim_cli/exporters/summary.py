@@ -119,7 +119,12 @@ def summary_dict(portfolio: Portfolio, result: PortfolioResult, programme: Progr
             "reflection_words": sum(a["reflection_words"] or 0 for a in activities),
         },
         "report_words": result.report_words,
-        "findings": {"total": len(result.findings), "errors": result.errors, "warnings": result.warnings},
+        "findings": {
+            "total": len(result.findings),
+            "errors": result.errors,
+            "warnings": result.warnings,
+            "items": [f.as_dict() for f in result.findings],
+        },
         "next_step": result.next_step,
     }
 
