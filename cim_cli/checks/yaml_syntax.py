@@ -3,9 +3,8 @@
 Common causes: a tab used for indentation, a missing space after ':', an
 unclosed quote or bracket, text that contains ': ' without quotes (write
 ``title: "Lecture: global health"``), nesting deeper than 64 levels, more
-than one document in a file, an unsupported ``!!tag``, or an integer of
-more than 4,300 digits (decimal, ``0x`` or ``0o``), which cim cannot read.
-A record with a syntax error is not read at all, so its activity cannot count.
+than one document in a file, or an unsupported ``!!tag``. A record with a
+syntax error is not read at all, so its activity cannot count.
 """
 
 from cim_cli.checks._common import load_problems
