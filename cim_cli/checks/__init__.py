@@ -19,6 +19,7 @@ from cim_cli.checks import (
     file_missing,
     file_too_large,
     path_unsafe,
+    programme_in_portfolio,
     reflection_words,
     report_headings,
     report_structure,
@@ -46,6 +47,7 @@ _MODULES: tuple[ModuleType, ...] = (
     report_words,
     report_headings,
     report_structure,
+    programme_in_portfolio,
 )
 
 RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}
