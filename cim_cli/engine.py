@@ -159,6 +159,7 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         activities=tuple(summaries),
         missing_headings=tuple(missing),
         next_step=next_step(stage, summaries, missing, words, errors, programme),
+        programme=programme.ref,
     )
 
 

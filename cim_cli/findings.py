@@ -106,6 +106,23 @@ class ActivitySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgrammeRef:
+    """Which programme file judged a portfolio: its path and the SHA-256 of its bytes.
+
+    ``path`` is ``"built-in"`` and ``sha256`` None for the handbook's defaults.
+    """
+
+    path: str
+    sha256: str | None
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256}
+
+
+BUILTIN_PROGRAMME = ProgrammeRef("built-in", None)
+
+
+@dataclass(frozen=True, slots=True)
 class PortfolioResult:
     """Everything reporters need about one checked portfolio."""
 
@@ -124,6 +141,8 @@ class PortfolioResult:
     missing_headings: tuple[str, ...] = ()
     next_step: str = ""
     extra: dict = field(default_factory=dict)
+    # The programme file that judged this portfolio.
+    programme: ProgrammeRef = BUILTIN_PROGRAMME
 
     @property
     def errors(self) -> int:
@@ -148,6 +167,7 @@ class PortfolioResult:
             "required_activities": self.required_activities,
             "report_words": self.report_words,
             "findings": [f.as_dict() for f in self.findings],
+            "programme": self.programme.as_dict(),
         }
 
 

@@ -327,7 +327,7 @@ def test_programme_is_discovered_per_portfolio_and_parsed_once(tmp_path, monkeyp
 
     calls = []
     real = programme.load_programme
-    monkeypatch.setattr(programme, "load_programme", lambda path: calls.append(path) or real(path))
+    monkeypatch.setattr(programme, "load_programme", lambda path, **kw: calls.append(path) or real(path, **kw))
     result = invoke("batch", str(tmp_path), "--format", "json", "-j", "1")
     by_id = {p["student_id"]: p for p in json.loads(result.stdout)["portfolios"]}
     assert by_id["p1"]["required_activities"] == by_id["p2"]["required_activities"] == 5

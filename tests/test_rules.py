@@ -162,6 +162,11 @@ CASES = {
         {**complete_activity("cafe"), "report.md": full_report() + "![me](https://example.com/me.jpg)\n"},
         [("file-missing", "report.md", 23)],
     ),
+    # Judged by the built-in defaults: any programme.yaml inside differs (see test_programme_trust).
+    "programme inside": (
+        {**complete_activity("cafe"), "programme.yaml": "requirements:\n  min_activities: 1\n"},
+        [("programme-in-portfolio", "programme.yaml", 1)],
+    ),
 }
 
 

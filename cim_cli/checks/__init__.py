@@ -23,6 +23,7 @@ from cim_cli.checks import (
     file_too_large,
     formal_reflection,
     path_unsafe,
+    programme_in_portfolio,
     reflection_shared,
     reflection_words,
     report_headings,
@@ -56,6 +57,7 @@ _MODULES: tuple[ModuleType, ...] = (
     report_words,
     report_headings,
     report_structure,
+    programme_in_portfolio,
 )
 
 RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}

@@ -17,7 +17,9 @@ from cim_cli.cli.common import (
     fail,
     load_programme_or_exit,
     output,
+    programme_error,
     programme_option,
+    programme_resolver_or_exit,
     require_portfolio,
     use_colour,
 )
@@ -56,18 +58,23 @@ def validate(
     from cim_cli.checks import rule_infos
     from cim_cli.engine import check_portfolio
     from cim_cli.load.portfolio import load_portfolio
-    from cim_cli.reporters import ReportContext, make_reporter
+    from cim_cli.programme import ProgrammeError
+    from cim_cli.reporters import make_reporter, run_context
     from cim_cli.revision import RevisionError, sources
 
     if rev is None:
         for path in portfolios:
             require_portfolio(path)
-    progs = [load_programme_or_exit(programme, path) for path in portfolios]
+    resolver = programme_resolver_or_exit(programme)
+    try:
+        progs = [resolver.for_portfolio(path) for path in portfolios]
+    except ProgrammeError as exc:
+        raise programme_error(exc) from None
     results = []
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
         with sources(portfolios, rev) as pairs, output(out) as stream:
-            context = ReportContext(__version__, progs[0].source, progs[0].title, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter)
+            context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter)
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
                 result = check_portfolio(load_portfolio(load), prog, path)

@@ -43,6 +43,8 @@ HEADER: tuple[str, ...] = (
     "evidence",
     "reflection",
     "reflection_words",
+    "programme_file",
+    "programme_sha256",
 )
 
 # Several values in one cell (what an activity lacks, its evidence paths).
@@ -79,6 +81,8 @@ def row(summary: dict, activity: dict) -> list[str]:
         safe_text(JOIN.join(e["path"] for e in evidence)),
         safe_text(activity["reflection"]),
         fmt_number(activity["reflection_words"]),
+        safe_text(summary["programme_file"]["path"]),
+        summary["programme_file"]["sha256"] or "",
     ]
 
 

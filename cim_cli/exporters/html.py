@@ -32,7 +32,7 @@ import re
 from html import escape
 from typing import TextIO
 
-from cim_cli.exporters.summary import count, dates, findings_text, fmt_number, plain, where
+from cim_cli.exporters.summary import count, dates, findings_text, fmt_number, judged_by, plain, where
 from cim_cli.model import MarkdownDocument, Portfolio
 
 # Tags a report or reflection may use: what Python-Markdown's "extra" makes of
@@ -444,7 +444,7 @@ def render(summary: dict, portfolio: Portfolio, out: TextIO, *, today: str | Non
     add("</main>")
     # The folder's name only: a full local path has no place in a published page.
     folder = os.path.basename(os.path.normpath(s["path"])) if s["path"] else ""
-    add(f"<footer><p>Exported by cim {_e(__version__)} on {exported}" + (f" from {_e(folder)}" if folder else "") + ".</p></footer>")
+    add(f"<footer><p>Exported by cim {_e(__version__)} on {exported}" + (f" from {_e(folder)}" if folder else "") + f". {_e(judged_by(s))}</p></footer>")
     add("</body>")
     add("</html>")
     out.write("\n".join(h) + "\n")

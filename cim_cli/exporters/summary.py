@@ -126,6 +126,8 @@ def summary_dict(portfolio: Portfolio, result: PortfolioResult, programme: Progr
             "items": [f.as_dict() for f in result.findings],
         },
         "next_step": result.next_step,
+        # The file that judged the portfolio (``programme`` above is its title).
+        "programme_file": result.programme.as_dict(),
     }
 
 
@@ -147,6 +149,20 @@ def fmt_number(value: int | float | None) -> str:
 def plain(value: str | None) -> str:
     """Student text for a document: control characters removed, None as ""."""
     return "" if value is None else _CONTROL.sub("", value)
+
+
+def judged_by(summary: dict) -> str:
+    """``Judged by programme.yaml (SHA-256 …).`` for documents people read.
+
+    The file's name only: a full local path has no place in a published page
+    (the JSON and CSV exports carry the whole path).
+    """
+    ref = summary["programme_file"]
+    if ref["sha256"] is None:
+        return "Judged by the handbook's defaults (no programme file)."
+    import os
+
+    return f"Judged by the programme file {plain(os.path.basename(ref['path']))} (SHA-256 {ref['sha256']})."
 
 
 def count(n: int, noun: str) -> str:
