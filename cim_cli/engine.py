@@ -40,10 +40,12 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
     evidence_ok = sum(1 for e in activity.evidence if e.ref.status == OK)
     if evidence_ok == 0:
         lacks.append("evidence (a certificate, signed programme or photo)")
-    need_words = programme.requirements["min_reflection_words"]
+    need_words = programme.reflection_words_needed(data.get("category"), data.get("curriculum"))
     words = activity.reflection.analysis.words if activity.reflection and activity.reflection.analysis else None
     if words is None:
         lacks.append(f"a reflection ({activity.reflection_ref.path if activity.reflection_ref else 'reflections/' + activity.slug + '.md'})")
+    elif words < need_words and programme.needs_extra_reflection(data.get("category"), data.get("curriculum")):
+        lacks.append(f"{need_words - words} more words of reflection because it is part of your course ({words} of {need_words})")
     elif words < need_words:
         lacks.append(f"a longer reflection ({words} of {need_words} words)")
     category = data.get("category") if isinstance(data.get("category"), str) else None
@@ -80,13 +82,17 @@ def home_and_abroad(counting: Iterable[ActivitySummary]) -> tuple[int, int]:
     return locations.count("home"), locations.count("abroad")
 
 
-def compute_stage(counting: list[ActivitySummary], programme: Programme) -> str:
-    """registered (nothing counts), collecting (below the threshold), ready-for-review."""
+def compute_stage(counting: list[ActivitySummary], programme: Programme, errors: int = 0) -> str:
+    """registered (nothing counts), collecting (below the threshold, or a file is broken), ready-for-review.
+
+    A portfolio with errors is never ready for review, so the administrator's
+    inbox (``cim batch --stage ready-for-review``) holds only what can be reviewed.
+    """
     if not counting:
         return "registered"
     req = programme.requirements
     home, abroad = home_and_abroad(counting)
-    if len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
+    if not errors and len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
         return "ready-for-review"
     return "collecting"
 
@@ -130,13 +136,13 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     error_files = {f.file for f in findings if f.severity == "error" and f.rule not in _REFERENCE_RULES}
     summaries = [summarise_activity(a, programme, error_files) for a in portfolio.activities]
     counting = [s for s in summaries if s.counts]
-    stage = compute_stage(counting, programme)
+    errors = sum(1 for f in findings if f.severity == "error")
+    stage = compute_stage(counting, programme, errors)
     analysis = portfolio.report.analysis if portfolio.report else None
     words = report_words(analysis, programme) if analysis else None
     headings = match_headings(analysis, programme) if analysis else None
     missing = list(headings.missing) if headings else []
     student = portfolio.student_data
-    errors = sum(1 for f in findings if f.severity == "error")
     home, abroad = home_and_abroad(counting)
 
     def text(key: str) -> str | None:

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# The two kinds of finding. An error says a file is broken (invalid YAML, a
+# schema violation, an unsafe path, a missing or tampered file): fix it before
+# committing; the pre-commit hook and CI fail on errors. A warning says the
+# portfolio is not ready yet (a reflection or draft report too short, a heading
+# still missing, too few engagements): commit drafts freely, and ask for
+# readiness with ``--require STAGE``.
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[str, ...] = ("error", "warning")
 

@@ -41,7 +41,15 @@ def _category(id: str, title: str, description: str, location: str, min_engageme
 
 DEFAULT: dict[str, Any] = {
     "title": "Certificate of International Merits",
-    "requirements": {"min_activities": 3, "min_abroad": 0, "min_home": 0, "min_reflection_words": 50},
+    "requirements": {
+        "min_activities": 3,
+        "min_abroad": 0,
+        "min_home": 0,
+        "min_reflection_words": 50,
+        # The handbook: virtual exchange that is already part of a course module
+        # earns certificate credit only with additional reflection.
+        "formal_reflection": {"categories": ["virtual-exchange"], "min_words": 150},
+    },
     "report": {
         "min_words": 500,
         "max_words": 1000,
@@ -101,6 +109,18 @@ class Programme:
     @property
     def reflection_questions(self) -> list[str]:
         return self.data["reflection_questions"]
+
+    def needs_extra_reflection(self, category: object, curriculum: object) -> bool:
+        """True for an activity that is part of a course (curriculum: formal) in a category that then needs more reflection."""
+        rule = self.requirements.get("formal_reflection") or {}
+        return curriculum == "formal" and category in rule.get("categories", ())
+
+    def reflection_words_needed(self, category: object, curriculum: object) -> int:
+        """Words the reflection of an activity needs for it to count."""
+        need = self.requirements["min_reflection_words"]
+        if self.needs_extra_reflection(category, curriculum):
+            return max(need, self.requirements["formal_reflection"]["min_words"])
+        return need
 
     def min_engagements(self, category: str) -> int:
         return int(self.catalogue.get(category, {}).get("min_engagements", 1))

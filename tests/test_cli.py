@@ -148,3 +148,19 @@ def test_end_to_end_subprocess_streams():
     proc = subprocess.run([sys.executable, "-m", "cim_cli", "validate", COLLECTING, "--format", "json"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["portfolios"][0]["student_id"] == "ben-2024-0388"
+
+
+def test_a_draft_report_can_be_committed_but_is_not_ready(make_portfolio):
+    """Errors mean a broken file (the hook and CI fail); warnings mean not ready yet (drafts pass)."""
+    from conftest import complete_activity
+
+    files = {**complete_activity("a"), **complete_activity("b", title="B"), **complete_activity("c", title="C")}
+    path = make_portfolio({**files, "report.md": "# My report\n\n## Summary of activities\n\nA first draft of thirty-nine words or so.\n"})
+    runner = CliRunner()
+    draft = runner.invoke(app, ["validate", str(path)])
+    assert draft.exit_code == 0, draft.stdout
+    assert "warning [report-words]" in draft.stdout
+    assert runner.invoke(app, ["validate", str(path), "--strict"]).exit_code == 1
+    (path / "activities" / "a.yaml").write_text("title: [unclosed\n")
+    broken = runner.invoke(app, ["validate", str(path)])
+    assert broken.exit_code == 1 and "error [yaml-syntax]" in broken.stdout

@@ -128,8 +128,6 @@ def test_json_ready_ada_matches_the_example_files():
     assert data["totals"] == {
         "activities": 3,
         "counting": 3,
-        "home": 1,
-        "abroad": 2,
         "evidence_files": evidence_files,
         "evidence_missing": 0,
         "credits": 30,
@@ -141,7 +139,7 @@ def test_json_ready_ada_matches_the_example_files():
 
 def test_json_is_indented_and_keeps_non_ascii():
     text = export(ADA, "json")
-    assert text.startswith('{\n  "format_version": 1,')
+    assert text.startswith('{\n  "format_version": 2,')
     assert "Charité" in text and "\\u00e9" not in text
     assert text.endswith("}\n")
 
@@ -150,7 +148,7 @@ def test_json_credits_add_up_across_activities():
     data = json.loads(export(EXAMPLES / "report-problems-chen", "json"))
     assert [a["credits"] for a in data["activities"]] == [None, 7.5, None]
     assert data["totals"]["credits"] == 7.5
-    assert data["totals"]["home"] == 2 and data["totals"]["abroad"] == 1
+    assert data["home"]["counting"] == 2 and data["abroad"]["counting"] == 1 and "home" not in data["totals"]
 
 
 def test_json_of_a_portfolio_with_broken_records():
@@ -627,3 +625,13 @@ def test_cli_export_refuses_a_missing_folder(tmp_path):
 def test_cli_export_refuses_an_unknown_format():
     result = runner.invoke(app, ["export", str(ADA), "--format", "pdf"])
     assert result.exit_code == 2
+
+
+def test_csv_semicolon_for_european_excel():
+    result = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", ";"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip(BOM)), delimiter=";"))
+    assert [r["slug"] for r in rows] == ["exchange-berlin", "kyoto-global-health-conference", "spanish-language-cafe"]
+    assert rows[0]["evidence"] == "evidence/exchange-berlin/transcript.pdf; evidence/exchange-berlin/ward-team.png"
+    refused = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", "|"])
+    assert refused.exit_code == 2

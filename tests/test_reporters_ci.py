@@ -422,14 +422,14 @@ def test_table_plain_rows_and_summary():
     lines = text.split("\n")
     assert lines[-1] == ""
     header, ada, ben, chen, blank, summary = lines[:-1]
-    assert header.split() == ["STUDENT", "NAME", "STAGE", "ACTS", "H/A", "WORDS", "ERR", "WARN"]
+    assert header.split() == ["STUDENT", "NAME", "STAGE", "ACTS", "H/A", "WORDS", "ERR", "WARN", "FOLDER"]
     assert summary == "3 portfolios: 1 ready-for-review, 1 collecting, 1 registered"
     assert blank == ""
     # Long hostile name: one line, cut with …
     assert "…" in ada and "Åsa Öberg" in ada and "<script>" not in ada
-    assert ada.split()[-5:] == ["3/3", "2/1", "1200", "3", "1"]
-    assert ben.split() == ["-", "-", "collecting", "1/3", "1/0", "-", "0", "0"]
-    assert chen.split() == ["S3", "Chen", "Jié", "registered", "0/3", "1/0", "10", "0", "1"]
+    assert ada.split()[-7:] == ["3/3", "2/1", "1200", "3", "1", "portfolios/my", "ada"]
+    assert ben.split() == ["-", "-", "collecting", "1/3", "1/0", "-", "0", "0", "portfolios/ben"]
+    assert chen.split() == ["S3", "Chen", "Jié", "registered", "0/3", "1/0", "10", "0", "1", "-rm"]
     # Fixed columns: the stage starts at the same place on every line.
     starts = {line.index(stage) for line, stage in ((header, "STAGE"), (ada, "ready"), (ben, "collecting"), (chen, "registered"))}
     assert len(starts) == 1
@@ -459,3 +459,20 @@ def test_table_rich_when_color(monkeypatch):
     assert "[red]Mallory[/red]" in plain and "[bold]S9[/bold]" in plain  # markup not applied
     assert "ready-for-review" in plain and "1200" in plain
     assert plain.rstrip("\n").endswith("4 portfolios: 1 ready-for-review, 2 collecting, 1 registered")
+
+
+def test_table_flags_a_student_id_in_several_folders():
+    rows = [result("cohort/a", "s1", "Ann", "collecting"), result("cohort/b", "s2", "Bo", "collecting"), result("cohort/a-copy", "s1", "Ann", "collecting")]
+    lines = run("table", rows).splitlines()
+    assert lines[-1] == "student id s1 is in 2 folders: cohort/a, cohort/a-copy"
+    assert [line.split()[-1] for line in lines[1:4]] == ["cohort/a", "cohort/b", "cohort/a-copy"]
+
+
+def test_csv_semicolon_delimiter():
+    import csv as csv_module
+
+    text = run("csv", sample(), ReportContext("1.0", "built-in", "CIM", csv_delimiter=";"))
+    header, first = text.lstrip("\ufeff").splitlines()[:2]
+    assert header.startswith("student_id;name;path;stage;")
+    rows = list(csv_module.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][0] == "'=S1" and len(rows[1]) == len(rows[0])

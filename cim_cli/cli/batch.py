@@ -14,6 +14,7 @@ from cim_cli.cli.common import (
     EXIT_OK,
     Format,
     check_stage,
+    delimiter_option,
     fail,
     load_programme_or_exit,
     output,
@@ -91,6 +92,7 @@ def batch(
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, metavar="SECONDS", help="Stop checking a portfolio after SECONDS and report an internal-error finding on it."),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="REV", help="Only check portfolios with changes between git revision REV and the work tree."),
+    delimiter: str = delimiter_option(),
 ) -> None:
     """Check every portfolio under ROOT... (a cohort) and report them, one per row or record.
 
@@ -126,7 +128,7 @@ def batch(
             progress = _Progress(len(tasks), _show_progress(out, fmt.value))
             try:
                 with output(out) as stream:
-                    context = ReportContext(__version__, first.source, first.title, rule_infos(), color=use_colour(stream))
+                    context = ReportContext(__version__, first.source, first.title, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter)
                     reporter = make_reporter(fmt.value, stream, context)
                     for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
                         progress.advance()

@@ -31,6 +31,22 @@ class Format(str, Enum):
     github = "github"
 
 
+DELIMITERS = (",", ";")
+DELIMITER_HELP = "CSV field separator: ',' (default) or ';', which Excel set to Swedish, German and most other European locales opens without an import wizard."
+
+
+def check_delimiter(value: str) -> str:
+    """Typer callback: a CSV field separator cim writes."""
+    if value not in DELIMITERS:
+        raise typer.BadParameter("choose ',' or ';'")
+    return value
+
+
+def delimiter_option() -> typer.models.OptionInfo:
+    """The ``--delimiter`` option of every command that can write CSV."""
+    return typer.Option(",", "--delimiter", callback=check_delimiter, metavar="CHAR", help=DELIMITER_HELP)
+
+
 def check_stage(value: Optional[str]) -> Optional[str]:
     """Typer callback: a stage name or None."""
     if value is not None and value not in STAGES:

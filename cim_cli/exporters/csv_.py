@@ -82,10 +82,10 @@ def row(summary: dict, activity: dict) -> list[str]:
     ]
 
 
-def render(summary: dict, portfolio: Portfolio, out: TextIO) -> None:
+def render(summary: dict, portfolio: Portfolio, out: TextIO, *, delimiter: str = ",") -> None:
     """Write the header and one row per activity."""
     out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(HEADER)
     for activity in summary["activities"]:
         writer.writerow(row(summary, activity))

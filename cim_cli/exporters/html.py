@@ -343,7 +343,7 @@ def render(summary: dict, portfolio: Portfolio, out: TextIO) -> None:
     add("<h2>Totals</h2>")
     h += _facts(
         [
-            ("Activities", f"{t['activities']} ({t['counting']} counting; home {t['home']}, abroad {t['abroad']})"),
+            ("Activities recorded", f"{t['activities']}, of which {t['counting']} count"),
             ("Evidence files", f"{t['evidence_files']}" + (f" ({t['evidence_missing']} not found)" if t["evidence_missing"] else "")),
             ("Credits", _e(fmt_number(t["credits"]))),
             ("Reflection words", str(t["reflection_words"])),

@@ -116,7 +116,7 @@ def render(summary: dict, portfolio: Portfolio, out: TextIO) -> None:
     t = s["totals"]
     add("## Totals")
     add("")
-    add(f"- **Activities:** {t['activities']} ({t['counting']} counting; home {t['home']}, abroad {t['abroad']})")
+    add(f"- **Activities recorded:** {t['activities']}, of which {t['counting']} count")
     add(f"- **Evidence files:** {t['evidence_files']}" + (f" ({t['evidence_missing']} not found)" if t["evidence_missing"] else ""))
     add(f"- **Credits:** {fmt_number(t['credits'])}")
     add(f"- **Reflection words:** {t['reflection_words']}")

@@ -17,7 +17,9 @@ from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
 
 # Bump when a key is renamed or removed (adding keys keeps the version).
-FORMAT_VERSION = 1
+# 2: home and abroad are counted once, over counting activities ("home" and
+# "abroad" at the top); totals no longer count recorded activities by location.
+FORMAT_VERSION = 2
 
 STUDENT_KEYS: tuple[str, ...] = ("student_id", "name", "email", "study_programme", "registered")
 
@@ -111,8 +113,6 @@ def summary_dict(portfolio: Portfolio, result: PortfolioResult, programme: Progr
         "totals": {
             "activities": len(activities),
             "counting": sum(1 for a in activities if a["counts"]),
-            "home": sum(1 for a in activities if a["location"] == "home"),
-            "abroad": sum(1 for a in activities if a["location"] == "abroad"),
             "evidence_files": len(evidence),
             "evidence_missing": sum(1 for e in evidence if not e["exists"]),
             "credits": _total(credits),

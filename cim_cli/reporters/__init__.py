@@ -46,6 +46,8 @@ class ReportContext:
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     # Whether the stream is a terminal that may show colour.
     color: bool = False
+    # CSV field separator: ',' or ';' (what Excel expects in most European locales).
+    csv_delimiter: str = ","
 
 
 class BaseReporter:

@@ -69,7 +69,7 @@ class Reporter(BaseReporter):
     def __init__(self, out: TextIO, context: ReportContext) -> None:
         super().__init__(out, context)
         self.out.write(BOM)
-        self._writer = csv.writer(self.out, lineterminator="\r\n")
+        self._writer = csv.writer(self.out, delimiter=context.csv_delimiter, lineterminator="\r\n")
         self._writer.writerow(HEADER)
 
     def add(self, result: PortfolioResult) -> None:

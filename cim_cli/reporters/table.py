@@ -6,7 +6,12 @@ result comes (long cells are cut with ``…``), so the output pipes cleanly into
 rich table is rendered at the end; it keeps one small row per portfolio until
 then, never the findings themselves.
 
-Student text (id, name) is made printable first: control characters would
+The last column is the portfolio's folder, whole: two folders with the same
+student id would otherwise look identical. A student id found in more than
+one folder is listed after the summary, since one student should have one
+portfolio.
+
+Student text (id, name, folder) is made printable first: control characters would
 break the columns or, worse, smuggle terminal escape sequences, and bidi
 controls would reorder the line.
 """
@@ -32,6 +37,7 @@ _COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("WORDS", 5, ">"),
     ("ERR", 4, ">"),
     ("WARN", 4, ">"),
+    ("FOLDER", 0, "<"),  # last and never cut: width 0 means as wide as it is
 )
 _GAP = "  "
 _MISSING = "-"
@@ -96,6 +102,7 @@ def row_cells(result: PortfolioResult) -> tuple[str, ...]:
         _MISSING if result.report_words is None else str(result.report_words),
         str(result.errors),
         str(result.warnings),
+        printable(result.path),
     )
 
 
@@ -121,10 +128,14 @@ class Reporter(BaseReporter):
         self._stages: Counter = Counter()
         self._rows: list[tuple[str, ...]] = []
         self._header_written = False
+        # student id -> folders, to flag one student with several portfolios
+        self._folders: dict[str, list[str]] = {}
 
     def add(self, result: PortfolioResult) -> None:
         self._stages[result.stage] += 1
         cells = row_cells(result)
+        if result.student_id:
+            self._folders.setdefault(result.student_id, []).append(cells[-1])
         if self.context.color:
             # Rich lays out the whole table at once; keep only the small row.
             self._rows.append(cells)
@@ -135,8 +146,16 @@ class Reporter(BaseReporter):
         self._write_plain(cells)
 
     def _write_plain(self, cells) -> None:
-        line = _GAP.join(fit(c, w, a) for c, (_, w, a) in zip(cells, _COLUMNS))
+        line = _GAP.join(fit(c, w, a) if w else c for c, (_, w, a) in zip(cells, _COLUMNS))
         self.out.write(line.rstrip() + "\n")
+
+    def duplicates(self) -> list[str]:
+        """One line per student id found in more than one folder."""
+        return [
+            f"student id {printable(sid)} is in {len(folders)} folders: {', '.join(folders)}"
+            for sid, folders in sorted(self._folders.items())
+            if len(folders) > 1
+        ]
 
     def end(self) -> None:
         summary = summary_line(self._stages)
@@ -144,6 +163,8 @@ class Reporter(BaseReporter):
             if self._header_written:
                 self.out.write("\n")
             self.out.write(summary + "\n")
+            for line in self.duplicates():
+                self.out.write(line + "\n")
             return
         self._render_rich(summary)
 
@@ -163,20 +184,24 @@ class Reporter(BaseReporter):
             for i, t in enumerate(titles)
         ]
         needed[0] = min(needed[0], 16)
+        needed[-1] = min(needed[-1], 24)  # the folder gets more only when the line has room
         gaps = 3 * (len(titles) - 1)  # separator and padding between columns
         room = console.width - gaps - sum(needed) + needed[1]
         name_width = max(min(8, needed[1]), min(needed[1], room))
+        # The folder takes what is left of the line (its full width when there is room).
+        folder_needed = max([display_width(titles[-1])] + [display_width(row[-1]) for row in self._rows])
+        folder_width = max(needed[-1], min(folder_needed, console.width - gaps - sum(needed[:-1]) + needed[1] - name_width))
         for i, (title, (_, _, align)) in enumerate(zip(titles, _COLUMNS)):
             table.add_column(
                 title,
                 justify="left" if align == "<" else "right",
                 no_wrap=True,
                 overflow="ellipsis",
-                min_width=name_width if i == 1 else needed[i],
-                max_width=name_width if i == 1 else needed[i],
+                min_width=name_width if i == 1 else folder_width if i == len(titles) - 1 else needed[i],
+                max_width=name_width if i == 1 else folder_width if i == len(titles) - 1 else needed[i],
             )
         for cells in self._rows:
-            student, name, stage, acts, home_abroad, words, errors, warnings = cells
+            student, name, stage, acts, home_abroad, words, errors, warnings, folder = cells
             table.add_row(
                 # Text, not str: student text must never be read as rich markup.
                 Text(student),
@@ -187,7 +212,10 @@ class Reporter(BaseReporter):
                 Text(words),
                 Text(errors, style="bold red" if errors != "0" else ""),
                 Text(warnings, style="yellow" if warnings != "0" else ""),
+                Text(folder, style="dim"),
             )
         if self._rows:
             console.print(table)
         console.print(Text(summary))
+        for line in self.duplicates():
+            console.print(Text(line, style="yellow"))
