@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from cim_cli.checks import RULES
-from cim_cli.checks.report_headings import missing_headings, report_words
 from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult
+from cim_cli.load.report import HeadingMatch, match_headings, report_words
 from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
 
@@ -97,7 +97,7 @@ def compute_stage(counting: list[ActivitySummary], programme: Programme, errors:
     return "collecting"
 
 
-def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: list[str], report_words_: int | None, errors: int, programme: Programme) -> str:
+def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: list[str], report_words_: int | None, errors: int, programme: Programme, headings: HeadingMatch | None = None) -> str:
     """One sentence: what the student should do next."""
     req = programme.requirements
     if errors:
@@ -118,6 +118,9 @@ def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: 
     if report_words_ is None:
         return "Ask the certificate administrator to approve your activities, then write your report (cim report init)."
     if missing_headings_:
+        near = headings.close_to(missing_headings_[0]) if headings else None
+        if near is not None:
+            return f"Change the heading at line {near.line} of report.md to '{missing_headings_[0]}'."
         return f"Add the missing heading '{missing_headings_[0]}' to report.md."
     low, high = programme.report["min_words"], programme.report["max_words"]
     if not low <= report_words_ <= high:
@@ -137,7 +140,8 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     stage = compute_stage(counting, programme, errors)
     analysis = portfolio.report.analysis if portfolio.report else None
     words = report_words(analysis, programme) if analysis else None
-    missing = missing_headings(analysis, programme) if analysis else []
+    headings = match_headings(analysis, programme) if analysis else None
+    missing = list(headings.missing) if headings else []
     student = portfolio.student_data
     home, abroad = home_and_abroad(counting)
 
@@ -158,7 +162,7 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         findings=tuple(findings),
         activities=tuple(summaries),
         missing_headings=tuple(missing),
-        next_step=next_step(stage, summaries, missing, words, errors, programme),
+        next_step=next_step(stage, summaries, missing, words, errors, programme, headings),
         programme=programme.ref,
     )
 

@@ -6,8 +6,9 @@ be more than headings. Images are welcome, but an image alone is not a
 paragraph.
 """
 
-from cim_cli.checks.report_headings import normalise, required_headings
 from cim_cli.findings import Problem
+from cim_cli.load.report import normalise_heading as normalise
+from cim_cli.load.report import required_headings
 
 ID = "report-structure"
 SEVERITY = "warning"  # not ready yet: a draft report can be committed

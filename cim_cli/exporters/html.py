@@ -5,12 +5,18 @@ the portfolio, so everything a student wrote is treated as hostile:
 
 - Text inserted outside markdown (names, titles, paths) goes through
   :func:`html.escape`.
-- Markdown (reflections, report) is rendered with Python-Markdown, which does
-  not sanitise: raw HTML, ``attr_list`` event handlers (``{: onclick=... }``)
-  and ``javascript:`` links pass straight through. Its output is therefore
-  cleaned with nh3 against an explicit allow-list (:data:`ALLOWED_TAGS`,
-  :data:`ALLOWED_ATTRIBUTES`, :data:`URL_SCHEMES`): no script, no event
-  handler, no ``style`` attribute, no ``javascript:`` or ``data:`` URL.
+- Markdown (reflections, report) is rendered by :func:`render_markdown`
+  with markdown-it-py (CommonMark plus tables and strikethrough; linear
+  time, no recursion beyond a fixed depth). Raw HTML in the markdown is kept
+  but goes through a linear filter first (:func:`_raw_html`: every ``<`` that
+  is not a well-formed tag is escaped, raw elements nest at most
+  :data:`MAX_RAW_DEPTH` deep, because html5ever's scope checks make deeply
+  nested ``<div>`` quadratic), then everything is cleaned with nh3 against
+  an explicit allow-list (:data:`ALLOWED_TAGS`, :data:`ALLOWED_ATTRIBUTES`,
+  :data:`URL_SCHEMES`): no script, no event handler, no ``style`` attribute,
+  no ``javascript:`` or ``data:`` URL. Elements no reader sees
+  (:data:`cim_cli.load.markdown.HIDDEN_ELEMENTS`) are dropped with their
+  content, as the word count drops them.
 - A Content-Security-Policy meta tag forbids scripts, frames, forms and
   remote resources as a second line of defence, should the sanitiser ever
   miss something.
@@ -27,24 +33,26 @@ is moved.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from html import escape
 from typing import TextIO
 
 from cim_cli.exporters.summary import count, dates, findings_text, fmt_number, judged_by, plain, where
+from cim_cli.load.markdown import HIDDEN_ELEMENTS
 from cim_cli.model import MarkdownDocument, Portfolio
 
-# Tags a report or reflection may use: what Python-Markdown's "extra" makes of
-# ordinary markdown (headings, lists, quotes, tables, code, links, images,
-# definition lists, footnote markers, abbreviations).
+# Tags a report or reflection may use: what markdown-it makes of ordinary
+# markdown (headings, lists, quotes, tables, code, links, images,
+# strikethrough), and a few harmless tags students write as raw HTML.
 ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "h1", "h2", "h3", "h4", "h5", "h6",
         "p", "br", "hr", "blockquote",
         "ul", "ol", "li", "dl", "dt", "dd",
         "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
-        "em", "strong", "code", "pre", "sup", "sub", "abbr",
+        "em", "strong", "code", "pre", "sup", "sub", "abbr", "s", "del",
         "a", "img",
     }
 )  # fmt: skip
@@ -58,11 +66,6 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
 # absolute ones need one of these schemes. URLs that start with ``/`` or ``\``
 # are dropped (:func:`_url_filter`).
 URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
-# Dropped together with their content, not just unwrapped.
-CLEAN_CONTENT_TAGS: frozenset[str] = frozenset(
-    {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "textarea", "select"}
-)
-
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -160,6 +163,11 @@ def _url_filter(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# Dropped together with their content, not just unwrapped: what no reader
+# sees (the word count skips the same elements), and embedded objects.
+CLEAN_CONTENT_TAGS: frozenset[str] = HIDDEN_ELEMENTS | {"embed"}
+
+
 def sanitise(fragment: str) -> str:
     """Clean HTML made from student markdown against the report allow-list."""
     import nh3
@@ -176,6 +184,81 @@ def sanitise(fragment: str) -> str:
     )
 
 
+# Raw HTML elements may nest this deep; deeper start tags are dropped (their
+# content stays). markdown-it's own blocks nest at most _MAX_NESTING deep.
+MAX_RAW_DEPTH = 16
+_MAX_NESTING = 100
+# One tag as CommonMark defines it (an open tag with attributes, or a close
+# tag), matched at a "<" only. Each attribute is separated by blanks, so the
+# repeated group cannot backtrack into itself: linear per "<".
+_RAW_TAG = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9-]*)"
+    r"""(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>"""
+)
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"})
+
+
+def _raw_html(content: str, env: dict) -> str:
+    """Raw HTML written in markdown, made safe to hand to the HTML parser in linear time.
+
+    Comments are dropped; every well-formed tag is kept unless it would open
+    an element more than :data:`MAX_RAW_DEPTH` deep (``env`` carries the depth
+    from one piece of raw HTML to the next); every other ``<`` is escaped, so
+    the parser sees no tag that was not counted here.
+    """
+    depth = env.get("raw_depth", 0)
+    out: list[str] = []
+    done = 0
+    at = content.find("<")
+    while at >= 0:
+        out.append(content[done:at])
+        if content.startswith("<!--", at):
+            end = content.find("-->", at + 2)
+            done = len(content) if end < 0 else end + 3
+        else:
+            m = _RAW_TAG.match(content, at)
+            if m is None:
+                out.append("&lt;")
+                done = at + 1
+            else:
+                name = m.group(2).lower()
+                if m.group(1):
+                    depth = max(0, depth - 1)
+                    out.append(m.group())
+                elif name in _VOID:
+                    out.append(m.group())
+                elif depth < MAX_RAW_DEPTH:
+                    depth += 1
+                    out.append(m.group())
+                done = m.end()
+        at = content.find("<", done)
+    out.append(content[done:])
+    env["raw_depth"] = depth
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def markdown_renderer():
+    """The markdown-it parser and renderer of student markdown, built once.
+
+    CommonMark with GFM tables and strikethrough; raw HTML passes through
+    :func:`_raw_html`; links are not made from bare URLs.
+    """
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": _MAX_NESTING}).enable(["table", "strikethrough"])
+
+    def html_block(self, tokens, idx, options, env):  # noqa: ANN001 (markdown-it's rule signature)
+        return _raw_html(tokens[idx].content, env)
+
+    def html_inline(self, tokens, idx, options, env):  # noqa: ANN001
+        return _raw_html(tokens[idx].content, env)
+
+    md.add_render_rule("html_block", html_block)
+    md.add_render_rule("html_inline", html_inline)
+    return md
+
+
 def render_markdown(text: str, *, shift: int = 0) -> str:
     """Student markdown as safe HTML; headings moved ``shift`` levels down (at most h6).
 
@@ -183,9 +266,7 @@ def render_markdown(text: str, *, shift: int = 0) -> str:
     It runs on the sanitised output, where the only ``<hN>`` left are real,
     attribute-free heading tags (any other ``<`` is escaped as ``&lt;``).
     """
-    import markdown
-
-    html = markdown.markdown(strip_front_matter(text), extensions=["extra", "sane_lists"])
+    html = markdown_renderer().render(strip_front_matter(text), {})
     clean = sanitise(html)
     if shift:
         clean = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}>", clean)
