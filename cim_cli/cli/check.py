@@ -17,10 +17,14 @@ from cim_cli.cli.common import (
     load_programme_or_exit,
     output,
     programme_option,
-    require_portfolio,
+    portfolio_argument,
+    typed_portfolio,
     use_colour,
 )
 from cim_cli.findings import STAGES
+
+PORTFOLIO_HELP = "The portfolio folder, or any folder inside it (default: the portfolio you are in)."
+PORTFOLIOS_HELP = "Portfolio folders, or folders inside them (default: the portfolio you are in)."
 
 
 class ExportFormat(str, Enum):
@@ -41,7 +45,7 @@ def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
 
 
 def validate(
-    portfolios: List[str] = typer.Argument(..., metavar="PORTFOLIO...", help="Portfolio folders (each holds student.yaml)."),
+    portfolios: Optional[List[str]] = typer.Argument(None, metavar="[PORTFOLIO]...", help=PORTFOLIOS_HELP, show_default=False),
     programme: Optional[str] = programme_option(),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     require: Optional[str] = typer.Option(None, "--require", callback=check_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
@@ -58,8 +62,9 @@ def validate(
     from cim_cli.revision import RevisionError, sources
 
     if rev is None:
-        for path in portfolios:
-            require_portfolio(path)
+        portfolios = [portfolio_argument(path) for path in portfolios or [None]]
+    elif not portfolios:
+        portfolios = [portfolio_argument(None)]
     progs = [load_programme_or_exit(programme, path) for path in portfolios]
     results = []
     try:
@@ -78,7 +83,7 @@ def validate(
 
 
 def status(
-    portfolio: str = typer.Argument(".", help="Portfolio folder (default: the current folder)."),
+    portfolio: Optional[str] = typer.Argument(None, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
     programme: Optional[str] = programme_option(),
     fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
 ) -> None:
@@ -86,7 +91,7 @@ def status(
     from cim_cli.engine import validate_path
     from cim_cli.status import render_status, status_dict
 
-    require_portfolio(portfolio)
+    portfolio = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, portfolio)
     result = validate_path(portfolio, prog)
     if fmt == "json":
@@ -94,13 +99,14 @@ def status(
 
         typer.echo(json.dumps(status_dict(result, prog), indent=2, ensure_ascii=False))
     elif fmt == "text":
-        render_status(result, prog, sys.stdout)
+        render_status(result, prog, sys.stdout, typed_path=typed_portfolio(portfolio))
     else:
         raise fail(f"unknown format {fmt!r}; choose text or json")
+    raise typer.Exit(exit_code([result], strict=False, require=None))
 
 
 def export(
-    portfolio: str = typer.Argument(..., help="Portfolio folder."),
+    portfolio: Optional[str] = typer.Argument(None, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="json, markdown, csv or html."),
     programme: Optional[str] = programme_option(),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
@@ -110,12 +116,13 @@ def export(
     from cim_cli.load.portfolio import load_portfolio
     from cim_cli.engine import check_portfolio
 
-    require_portfolio(portfolio)
+    portfolio = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, portfolio)
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
     with output(out) as stream:
         export_portfolio(fmt.value, loaded, result, prog, stream)
+    raise typer.Exit(exit_code([result], strict=False, require=None))
 
 
 def rules(

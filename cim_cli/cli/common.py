@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from contextlib import ExitStack, contextmanager
 from enum import Enum
@@ -73,14 +74,56 @@ def load_programme_or_exit(explicit: str | None, portfolio: str | None):
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def require_portfolio(path: str) -> None:
-    """Exit 2 unless ``path`` is a portfolio folder."""
-    from cim_cli.load.portfolio import STUDENT_FILE, is_portfolio
+def portfolio_argument(path: str | None, *, option: str = "") -> str:
+    """The portfolio a command works on, spelled as the person can type it from here.
 
-    if not os.path.isdir(path):
-        raise fail(f"{path}: no such folder")
-    if not is_portfolio(path):
-        raise fail(f"{path}: not a portfolio (no {STUDENT_FILE}); create one with: cim init {path}")
+    None means "the portfolio I am in": the current folder or the nearest
+    folder above it that holds student.yaml, so every command works from
+    ``reflections/`` as well as from the top. A named folder inside a
+    portfolio means that portfolio. A folder that is a portfolio is returned
+    as given. Otherwise exit 2 with a hint that cannot do harm: never
+    ``cim init`` on a folder inside a portfolio or on a cohort of them.
+    ``option`` is how the command is given a portfolio ("--portfolio" on
+    the commands that write; "" for the reading commands' argument).
+    """
+    from cim_cli.load.portfolio import STUDENT_FILE, find_portfolio, is_portfolio, portfolios_below
+
+    how = f"{option} PORTFOLIO" if option else "PORTFOLIO"
+    start = "." if path is None else path
+    if not os.path.isdir(start):
+        raise fail(f"{start}: no such folder; give a portfolio folder as {how}, or run cim inside your portfolio's folder")
+    if path is not None and is_portfolio(path):
+        return path
+    found = find_portfolio(start)
+    if found is not None:
+        try:
+            return os.path.relpath(found)
+        except ValueError:  # another drive (Windows)
+            return found
+    cohort = portfolios_below(start)
+    if cohort:
+        example = shlex.quote(os.path.join(start, cohort[0]) if path is not None else cohort[0])
+        raise fail(
+            f"{start} is not a portfolio but holds {len(cohort)}; name one ({how.replace('PORTFOLIO', example)}) "
+            f"or check them all with: cim batch {shlex.quote(start)}"
+        )
+    raise fail(
+        f"{start} is not a portfolio, nor inside one (no {STUDENT_FILE} there or in a folder above); "
+        f"go to your portfolio's folder or name it as {how} (a new portfolio is made with: cim init FOLDER)"
+    )
+
+
+def typed_portfolio(path: str) -> str:
+    """How to name the portfolio at ``path`` in a suggested command: nothing when it is the one here."""
+    from cim_cli.load.portfolio import find_portfolio
+
+    here = find_portfolio(".")
+    try:
+        if here is not None and os.path.samefile(here, path):
+            return ""
+    except OSError:
+        pass
+    return " " + shlex.quote(path)
 
 
 def _is_special(path: str) -> bool:
