@@ -124,6 +124,9 @@ class FileRef:
     what: str  # "evidence", "reflection", "image"
     reason: str = ""  # why the status is not OK, as a phrase: "does not exist"
     size: int | None = None
+    # Where the path really leads (symbolic links followed), relative to the
+    # portfolio root and '/'-separated; None unless status is OK.
+    real: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,10 @@ class Evidence:
     ref: FileRef
     kind: str | None
     description: str | None
-    sha256: str | None
+    sha256: str | None  # as recorded when the evidence was added
+    # SHA-256 of the file as it is now; computed only when one was recorded.
+    actual_sha256: str | None = None
+    index: int = 0  # position in the record's evidence list
 
 
 @dataclass(frozen=True, slots=True)

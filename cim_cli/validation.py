@@ -256,7 +256,13 @@ def explain(error: Any) -> tuple[tuple, bool, str]:
         return path, False, f"{where} must be {_TYPE_WORDS.get(want, want)}, not {_shown(inst)}"
     if v == "enum":
         if len(val) > 12:
-            return path, False, f"{where}: {_shown(inst)} is not a valid value (for a country, use an ISO 3166-1 alpha-2 code such as SE, DE or JP)"
+            from cim_cli.countries import suggest
+
+            if path[-1:] == ("country",):
+                code = suggest(inst)
+                hint = f"did you mean {code}?" if code else "use its ISO 3166-1 alpha-2 code, such as SE, DE or JP"
+                return path, False, f"{where}: {_shown(inst)} is not a two-letter country code; {hint}"
+            return path, False, f"{where}: {_shown(inst)} is not a valid value"
         return path, False, f"{where} must be one of {', '.join(map(str, val))}, not {_shown(inst)}"
     if v == "const":
         return path, False, f"{where} must be {val!r}"

@@ -139,7 +139,19 @@ class _Loader:
     def ref(self, rel: object, referrer: str, pos: tuple[int | None, int | None], what: str) -> FileRef:
         text = rel if isinstance(rel, str) else ""
         where = self.resolver.resolve(text)
-        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size)
+        real = None
+        if where.status == OK and where.path is not None:
+            real = os.path.relpath(where.path, self.real).replace(os.sep, "/")
+        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size, real)
+
+    def digest(self, ref: FileRef, recorded: str | None) -> str | None:
+        """The file's SHA-256 now, when one was recorded to compare with (tampering shows)."""
+        if recorded is None or ref.status != OK:
+            return None
+        try:
+            return files.sha256_of(self.resolver.resolve(ref.path).path or "")
+        except files.ReadError:
+            return None
 
     def activity(self, slug: str, rel: str) -> Activity:
         record = self.yaml(rel)
@@ -151,14 +163,9 @@ class _Loader:
                 if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"]:
                     continue  # the schema rule reports the malformed entry
                 pos = record.source.locate(("evidence", i, "path"))
-                evidence.append(
-                    Evidence(
-                        self.ref(item["path"], rel, pos, "evidence"),
-                        _text(item.get("kind")),
-                        _text(item.get("description")),
-                        _text(item.get("sha256")),
-                    )
-                )
+                ref = self.ref(item["path"], rel, pos, "evidence")
+                recorded = _text(item.get("sha256"))
+                evidence.append(Evidence(ref, _text(item.get("kind")), _text(item.get("description")), recorded, self.digest(ref, recorded), i))
         reflection_ref = reflection = None
         written = data.get("reflection")
         # An unreadable record says nothing about its reflection: do not guess.
