@@ -18,7 +18,20 @@ from typing import Iterator, List, Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, fail, load_programme_or_exit, portfolio_argument, programme_option, say, typed_portfolio
+from cim_cli.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    NAMED,
+    TextOrJson,
+    complete_category,
+    complete_slug,
+    fail,
+    load_programme_or_exit,
+    portfolio_argument,
+    programme_option,
+    say,
+    typed_portfolio,
+)
 
 PORTFOLIO_HELP = "The portfolio to write to, or any folder inside it (default: the portfolio you are in)."
 COMMIT_HELP = "Commit exactly the files this command writes (git)."
@@ -30,11 +43,6 @@ def _portfolio_option() -> typer.models.OptionInfo:
 
 def _commit_option() -> typer.models.OptionInfo:
     return typer.Option(False, "--commit", help=COMMIT_HELP)
-
-
-class LogFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -126,13 +134,13 @@ def _printable(text: str) -> str:
 
 
 def init(
-    path: str = typer.Argument(".", help="Folder for the new portfolio (created if missing; default: the current folder)."),
-    student_id: Optional[str] = typer.Option(None, "--student-id", help="Your student identifier."),
-    name: Optional[str] = typer.Option(None, "--name", help="Your full name as it should appear on the certificate."),
-    email: Optional[str] = typer.Option(None, "--email", help="Where the programme can reach you."),
-    study_programme: Optional[str] = typer.Option(None, "--study-programme", help="Your study programme, e.g. Medicine."),
+    path: str = typer.Argument(".", click_type=NAMED, metavar="[DIR]", help="Folder for the new portfolio (created if missing; default: the current folder).", show_default=False),
+    student_id: Optional[str] = typer.Option(None, "--student-id", metavar="ID", help="Your student identifier."),
+    name: Optional[str] = typer.Option(None, "--name", metavar="TEXT", help="Your full name as it should appear on the certificate."),
+    email: Optional[str] = typer.Option(None, "--email", metavar="EMAIL", help="Where the programme can reach you."),
+    study_programme: Optional[str] = typer.Option(None, "--study-programme", metavar="TEXT", help="Your study programme, e.g. Medicine."),
     registered: Optional[str] = typer.Option(None, "--registered", metavar="DATE", help="Registration date, YYYY-MM-DD (default: today)."),
-    cohort: Optional[str] = typer.Option(None, "--cohort", help="Cohort or intake, e.g. 2026 (optional)."),
+    cohort: Optional[str] = typer.Option(None, "--cohort", metavar="TEXT", help="Cohort or intake, e.g. 2026 (optional)."),
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     commit: bool = typer.Option(False, "--commit", help="Inside an existing git repository: commit the new files to it."),
     programme: Optional[str] = programme_option(),
@@ -226,18 +234,18 @@ def _subject(text: str) -> str:
 
 
 def activity_add(
-    title: Optional[str] = typer.Option(None, "--title", help="What the activity was, in a few words."),
-    category: Optional[str] = typer.Option(None, "--category", help="A category id from the programme's catalogue (a wrong one lists them)."),
-    location: Optional[str] = typer.Option(None, "--location", metavar="home|abroad", help="home: internationalisation at home; abroad: you travelled."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT", help="What the activity was, in a few words."),
+    category: Optional[str] = typer.Option(None, "--category", metavar="CATEGORY", autocompletion=complete_category, help="A category id from the programme's catalogue (a wrong one lists them)."),
+    location: Optional[str] = typer.Option(None, "--location", metavar="<home|abroad>", help="home: internationalisation at home; abroad: you travelled."),
     country: Optional[str] = typer.Option(None, "--country", metavar="CC", help="Two-letter country code (ISO 3166-1), required when abroad, e.g. DE."),
     start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="First day, YYYY-MM-DD."),
     end: Optional[str] = typer.Option(None, "--end", metavar="DATE", help="Last day, YYYY-MM-DD (not before --start)."),
-    host: Optional[str] = typer.Option(None, "--host", help="Organiser or host institution."),
-    description: Optional[str] = typer.Option(None, "--description", help="What you did, in a sentence or two."),
-    credits: Optional[float] = typer.Option(None, "--credits", help="ECTS credits, when credit bearing."),
+    host: Optional[str] = typer.Option(None, "--host", metavar="TEXT", help="Organiser or host institution."),
+    description: Optional[str] = typer.Option(None, "--description", metavar="TEXT", help="What you did, in a sentence or two."),
+    credits: Optional[float] = typer.Option(None, "--credits", metavar="NUMBER", help="ECTS credits, when credit bearing."),
     credit_bearing: Optional[bool] = typer.Option(None, "--credit-bearing/--not-credit-bearing", help="Whether the activity gave credits on your transcript."),
-    curriculum: Optional[str] = typer.Option(None, "--curriculum", metavar="formal|informal", help="formal: part of a course; informal: outside the curriculum."),
-    engagements: Optional[int] = typer.Option(None, "--engagements", help="How many times you took part (language café sessions, lectures)."),
+    curriculum: Optional[str] = typer.Option(None, "--curriculum", metavar="<formal|informal>", help="formal: part of a course; informal: outside the curriculum."),
+    engagements: Optional[int] = typer.Option(None, "--engagements", metavar="N", help="How many times you took part (language café sessions, lectures)."),
     portfolio: Optional[str] = _portfolio_option(),
     programme: Optional[str] = programme_option(),
     commit: bool = _commit_option(),
@@ -277,19 +285,17 @@ def activity_add(
 
 
 def evidence_add(
-    slug: str = typer.Argument(..., help="The activity (its slug, as printed by cim activity add)."),
-    files: List[str] = typer.Argument(..., metavar="FILE...", help="Files to add: certificates, signed programmes, photos."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="certificate, signed-programme, photo, transcript or other (default: photo for images, else other)."),
-    description: Optional[str] = typer.Option(None, "--description", help="What the file shows."),
+    slug: str = typer.Argument(..., click_type=NAMED, metavar="SLUG", autocompletion=complete_slug, help="The activity (its slug, as printed by cim activity add)."),
+    files: List[str] = typer.Argument(..., click_type=NAMED, metavar="FILE...", help="Files to add: certificates, signed programmes, photos."),
+    kind: Optional[str] = typer.Option(None, "--kind", metavar="KIND", help="certificate, signed-programme, photo, transcript or other (default: photo for images, else other)."),
+    description: Optional[str] = typer.Option(None, "--description", metavar="TEXT", help="What the file shows."),
     portfolio: Optional[str] = _portfolio_option(),
-    programme: Optional[str] = programme_option(),
     commit: bool = _commit_option(),
 ) -> None:
     """Copy evidence files into evidence/<slug>/ and record them, with their SHA-256, in the activity."""
     from cim_cli.authoring.evidence import add_evidence
 
     root = _root(portfolio)
-    load_programme_or_exit(programme, root)
     with _errors():
         result = add_evidence(root, slug, files, kind=kind, description=description)
     for outcome in result.outcomes:
@@ -316,11 +322,10 @@ def evidence_add(
 
 
 def diary_add(
-    text: Optional[str] = typer.Option(None, "--text", "-t", help="The entry (default: your editor on a terminal, or the text piped in)."),
-    activity: Optional[str] = typer.Option(None, "--activity", metavar="SLUG", help="Link the entry to this activity."),
+    text: Optional[str] = typer.Option(None, "--text", "-t", metavar="TEXT", help="The entry (default: your editor on a terminal, or the text piped in)."),
+    activity: Optional[str] = typer.Option(None, "--activity", metavar="SLUG", autocompletion=complete_slug, help="Link the entry to this activity."),
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The entry's date, YYYY-MM-DD (default: today)."),
     portfolio: Optional[str] = _portfolio_option(),
-    programme: Optional[str] = programme_option(),
     commit: bool = _commit_option(),
 ) -> None:
     """Write a dated diary entry in diary/ (opens $EDITOR on a terminal without --text)."""
@@ -329,7 +334,6 @@ def diary_add(
     from cim_cli.authoring.locate import activity_record
 
     root = _root(portfolio)
-    load_programme_or_exit(programme, root)
     with _errors():
         if activity:
             activity_record(root, activity)  # an unknown slug is reported before the editor opens
@@ -385,10 +389,9 @@ def report_init(
 
 
 def log(
-    portfolio: Optional[str] = typer.Argument(None, metavar="[PORTFOLIO]", help="The portfolio folder, or any folder inside it (default: the portfolio you are in).", show_default=False),
-    fmt: LogFormat = typer.Option(LogFormat.text, "--format", "-f", help="text or json."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N changes."),
-    programme: Optional[str] = programme_option(),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder, or any folder inside it (default: the portfolio you are in).", show_default=False),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, metavar="N", help="Show at most N changes."),
 ) -> None:
     """The portfolio's history from git: activities, evidence, reflections, diary, report; newest first."""
     import json
@@ -396,12 +399,11 @@ def log(
     from cim_cli.authoring.history import timeline
 
     root = os.path.abspath(portfolio_argument(portfolio))
-    load_programme_or_exit(programme, root)
     with _errors():
         found = timeline(root, limit)
     if found.partial:
         say("cim: note: this is a shallow clone, so the history is partial; get all of it with: git fetch --unshallow")
-    if fmt == LogFormat.json:
+    if fmt == TextOrJson.json:
         typer.echo(json.dumps([e.as_dict() for e in found.events], indent=2, ensure_ascii=False))
         return
     if not found.events:

@@ -11,11 +11,14 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    NAMED,
     Format,
+    TextOrJson,
     check_stage,
     fail,
     load_programme_or_exit,
     output,
+    output_option,
     programme_option,
     portfolio_argument,
     typed_portfolio,
@@ -45,12 +48,12 @@ def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
 
 
 def validate(
-    portfolios: Optional[List[str]] = typer.Argument(None, metavar="[PORTFOLIO]...", help=PORTFOLIOS_HELP, show_default=False),
+    portfolios: Optional[List[str]] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]...", help=PORTFOLIOS_HELP, show_default=False),
     programme: Optional[str] = programme_option(),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     require: Optional[str] = typer.Option(None, "--require", callback=check_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
-    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE instead of stdout."),
+    out: Optional[str] = output_option(),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
 ) -> None:
     """Check portfolios and report every finding with its file and line."""
@@ -83,9 +86,9 @@ def validate(
 
 
 def status(
-    portfolio: Optional[str] = typer.Argument(None, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
     programme: Optional[str] = programme_option(),
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
 ) -> None:
     """A student's view: stage, what counts, what is missing, and the next step."""
     from cim_cli.engine import validate_path
@@ -94,22 +97,20 @@ def status(
     portfolio = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, portfolio)
     result = validate_path(portfolio, prog)
-    if fmt == "json":
+    if fmt == TextOrJson.json:
         import json
 
         typer.echo(json.dumps(status_dict(result, prog), indent=2, ensure_ascii=False))
-    elif fmt == "text":
-        render_status(result, prog, sys.stdout, typed_path=typed_portfolio(portfolio))
     else:
-        raise fail(f"unknown format {fmt!r}; choose text or json")
+        render_status(result, prog, sys.stdout, typed_path=typed_portfolio(portfolio))
     raise typer.Exit(exit_code([result], strict=False, require=None))
 
 
 def export(
-    portfolio: Optional[str] = typer.Argument(None, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
-    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="json, markdown, csv or html."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="The summary's format."),
     programme: Optional[str] = programme_option(),
-    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+    out: Optional[str] = output_option(),
 ) -> None:
     """Export the summary of activities (student, activities, evidence, totals, stage)."""
     from cim_cli.exporters import export_portfolio
@@ -126,13 +127,13 @@ def export(
 
 
 def rules(
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
 ) -> None:
     """List the rules with their documentation."""
     from cim_cli.checks import rule_infos
 
     infos = rule_infos()
-    if fmt == "json":
+    if fmt == TextOrJson.json:
         import json
 
         typer.echo(json.dumps([{"id": i.id, "severity": i.severity, "summary": i.summary, "doc": i.doc} for i in infos.values()], indent=2))

@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Iterator, Optional, TextIO
 
 import typer
+import typer._click.types
 
 from cim_cli.findings import STAGES
 
@@ -32,6 +33,29 @@ class Format(str, Enum):
     github = "github"
 
 
+class TextOrJson(str, Enum):
+    """The formats of the commands that show one thing: for people, or as data."""
+
+    text = "text"
+    json = "json"
+
+
+def output_option(help_text: str = "Write the output to FILE (atomically) instead of stdout.") -> typer.models.OptionInfo:
+    """The ``--output/-o FILE`` option."""
+    return typer.Option(None, "--output", "-o", metavar="FILE", help=help_text)
+
+
+class _NamedText(typer._click.types.StringParamType):
+    """A string argument whose help shows only its metavar (PORTFOLIO), not also "<str>"."""
+
+    def get_metavar(self, param, ctx=None) -> str:  # noqa: ARG002 - click's signature
+        return ""
+
+
+# click_type= of every string argument: one metavar style in help.
+NAMED = _NamedText()
+
+
 def check_stage(value: Optional[str]) -> Optional[str]:
     """Typer callback: a stage name or None."""
     if value is not None and value not in STAGES:
@@ -41,7 +65,7 @@ def check_stage(value: Optional[str]) -> Optional[str]:
 
 def programme_option() -> typer.models.OptionInfo:
     """The ``--programme`` option every command that reads a portfolio takes."""
-    return typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP)
+    return typer.Option(None, "--programme", "-p", metavar="FILE", help=PROGRAMME_HELP)
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -111,6 +135,32 @@ def portfolio_argument(path: str | None, *, option: str = "") -> str:
         f"{start} is not a portfolio, nor inside one (no {STUDENT_FILE} there or in a folder above); "
         f"go to your portfolio's folder or name it as {how} (a new portfolio is made with: cim init FOLDER)"
     )
+
+
+def _completion_root(ctx: typer.Context) -> str | None:
+    from cim_cli.load.portfolio import find_portfolio
+
+    given = ctx.params.get("portfolio") if ctx is not None else None
+    return find_portfolio(given or ".")
+
+
+def complete_slug(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the slugs of the portfolio's activities."""
+    from cim_cli.authoring.locate import activity_records
+
+    root = _completion_root(ctx)
+    return [slug for slug in activity_records(root) if slug.startswith(incomplete)] if root else []
+
+
+def complete_category(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: the category ids of the programme's catalogue, with their titles."""
+    from cim_cli.programme import ProgrammeError, resolve_programme
+
+    try:
+        prog = resolve_programme(ctx.params.get("programme") if ctx is not None else None, _completion_root(ctx))
+    except (ProgrammeError, OSError):
+        return []
+    return [(cid, str(entry.get("title", ""))) for cid, entry in prog.catalogue.items() if cid.startswith(incomplete)]
 
 
 def typed_portfolio(path: str) -> str:
