@@ -1,4 +1,9 @@
-"""Load a portfolio folder into the model: every read goes through :mod:`files`.
+"""Load a portfolio into the model: every read goes through a :class:`~cim_cli.load.source.Source`.
+
+The source is a folder on disk (:class:`~cim_cli.load.source.DiskSource`,
+the default for a path) or a git tree at a revision
+(:class:`~cim_cli.load.source.GitTreeSource`); the loader reads both the
+same way, so ``--rev`` gives the findings the same files on disk would.
 
 Nothing here raises for bad content: each problem is recorded on the model
 (as a :class:`LoadProblem` or a :class:`FileRef` status) for the rule modules
@@ -11,6 +16,7 @@ import os
 import re
 
 from cim_cli.load import files
+from cim_cli.load.source import UNREADABLE, DiskSource, Source
 from cim_cli.load.yamlsafe import parse_yaml
 from cim_cli.model import (
     MISSING,
@@ -46,16 +52,15 @@ def default_reflection(slug: str) -> str:
     return f"{REFLECTIONS_DIR}/{slug}.md"
 
 
-def load_portfolio(root: str) -> Portfolio:
-    """Read the portfolio at ``root`` (a folder that holds student.yaml)."""
-    return _Loader(root).load()
+def load_portfolio(root: str | Source) -> Portfolio:
+    """Read the portfolio at ``root``: a folder that holds student.yaml, or a :class:`Source`."""
+    return _Loader(DiskSource(root) if isinstance(root, str) else root).load()
 
 
 class _Loader:
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.resolver = files.Resolver(root)
-        self.real = self.resolver.root_real
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.root = source.root
         self.problems: list[LoadProblem] = []
 
     def load(self) -> Portfolio:
@@ -68,22 +73,20 @@ class _Loader:
     # -- folders -----------------------------------------------------------
     def listing(self, folder: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
         """(stem, relative path) of the files in ``folder`` with one of ``suffixes``, sorted."""
-        where = self.resolver.resolve(folder)
+        where = self.source.list_folder(folder)
         if where.status == MISSING:
             return []
         if where.status == UNSAFE:
             self.problems.append(LoadProblem("path-unsafe", folder, None, None, f"{folder}/ {where.reason}; it was not read"))
             return []
-        if not os.path.isdir(os.path.join(self.real, folder)):
+        if where.status == UNREADABLE:
+            self.problems.append(LoadProblem("file-missing", folder, None, None, f"{folder}/ cannot be read ({where.reason})"))
+            return []
+        if where.status != OK:
             self.problems.append(LoadProblem("path-unsafe", folder, None, None, f"{folder} should be a folder"))
             return []
-        try:
-            names = sorted(os.listdir(os.path.join(self.real, folder)))
-        except OSError as exc:
-            self.problems.append(LoadProblem("file-missing", folder, None, None, f"{folder}/ cannot be read ({exc.strerror})"))
-            return []
         found = []
-        for name in names:
+        for name in where.names:
             stem, dot, ext = name.rpartition(".")
             if dot and "." + ext.lower() in suffixes and stem and not name.startswith("."):
                 found.append((stem, f"{folder}/{name}"))
@@ -91,12 +94,12 @@ class _Loader:
 
     # -- records -----------------------------------------------------------
     def read(self, rel: str, limit: int) -> tuple[str | None, list[LoadProblem]]:
-        where = self.resolver.resolve(rel)
+        where = self.source.resolve(rel)
         if where.status != OK:
             rule = "file-missing" if where.status == MISSING else "path-unsafe"
             return None, [LoadProblem(rule, rel, None, None, f"{rel} {where.reason}")]
         try:
-            return files.read_text(where.path, limit), []
+            return self.source.read_text(where, limit), []
         except files.ReadError as exc:
             return None, [LoadProblem(exc.rule, rel, exc.line, exc.column, f"{rel} {exc.message}")]
 
@@ -116,7 +119,7 @@ class _Loader:
 
     def ref(self, rel: object, referrer: str, pos: tuple[int | None, int | None], what: str) -> FileRef:
         text = rel if isinstance(rel, str) else ""
-        where = self.resolver.resolve(text)
+        where = self.source.resolve(text)
         return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size)
 
     def activity(self, slug: str, rel: str) -> Activity:
@@ -149,7 +152,7 @@ class _Loader:
         return Activity(slug, record, tuple(evidence), reflection_ref, reflection)
 
     def report(self) -> tuple[MarkdownDocument | None, tuple[FileRef, ...]]:
-        where = self.resolver.resolve(REPORT_FILE)
+        where = self.source.resolve(REPORT_FILE)
         if where.status == MISSING:
             return None, ()
         doc = self.markdown(REPORT_FILE)
