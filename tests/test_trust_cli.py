@@ -215,3 +215,27 @@ def test_lifecycle_demo_runs(tmp_path):
     assert "Stage: presented" in out and "FAIL: ada (stage: ready-for-review): 1 check(s) failed" in out
     assert "warning [approval-stale] activities/spanish-language-cafe.yaml was modified" in out
     assert out.rstrip().endswith("Done: every step did what it should.")
+
+
+def test_validate_batch_and_formats_know_the_new_stages(env, monkeypatch):
+    cohort = make_cohort(env)
+    bob = cohort.add_portfolio("bob", "bob-2023-0007")
+    cohort.approve("activities")
+    cohort.approve("report")
+    cohort.approve("activities", root=bob)
+    monkeypatch.chdir(cohort.folder)
+    assert run("validate", "ada", "--require", "report-approved").exit_code == 0
+    assert run("validate", "bob", "--require", "report-approved").exit_code == 1
+    data = json.loads(run("validate", "ada", "bob", "--format", "json").stdout)
+    stages = {p["path"]: p["stage"] for p in (data["portfolios"] if isinstance(data, dict) else data)}
+    assert stages == {"ada": "report-approved", "bob": "report-submitted"}
+    result = run("batch", ".", "--stage", "report-approved", "--format", "csv")
+    assert result.exit_code in (0, 1), result.stderr
+    assert "ada-2023-0142" in result.stdout and "bob-2023-0007" not in result.stdout
+    # An edit demotes bob in the batch too, with the finding in every format.
+    (bob / "student.yaml").write_text((bob / "student.yaml").read_text() + "# edit\n")
+    sarif = json.loads(run("batch", ".", "--format", "sarif").stdout)
+    rules = {r["ruleId"] for run_ in sarif["runs"] for r in run_["results"]}
+    assert "approval-stale" in rules
+    result = run("batch", ".", "--stage", "ready-for-review", "--format", "csv")
+    assert "bob-2023-0007" in result.stdout and "ada-2023-0142" not in result.stdout
