@@ -227,8 +227,11 @@ def test_validate_batch_and_formats_know_the_new_stages(env, monkeypatch):
     assert run("validate", "ada", "--require", "report-approved").exit_code == 0
     assert run("validate", "bob", "--require", "report-approved").exit_code == 1
     data = json.loads(run("validate", "ada", "bob", "--format", "json").stdout)
-    stages = {p["path"]: p["stage"] for p in (data["portfolios"] if isinstance(data, dict) else data)}
-    assert stages == {"ada": "report-approved", "bob": "report-submitted"}
+    portfolios = data["portfolios"]
+    assert {p["path"]: p["stage"] for p in portfolios} == {"ada": "report-approved", "bob": "report-submitted"}
+    # Each result names the trust list that judged its approvals.
+    assert portfolios[0]["trust"]["source"] == str(cohort.folder / "trust.yaml")
+    assert [a["file"] for a in portfolios[0]["approvals"]] == ["approvals/0001-activities.json", "approvals/0002-report.json"]
     result = run("batch", ".", "--stage", "report-approved", "--format", "csv")
     assert result.exit_code in (0, 1), result.stderr
     assert "ada-2023-0142" in result.stdout and "bob-2023-0007" not in result.stdout
