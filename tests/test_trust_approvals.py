@@ -566,3 +566,61 @@ def test_rev_checks_the_committed_approvals(cohort):
     assert CliRunner().invoke(app, args + [str(cohort.ada)]).exit_code == 1  # the work tree is demoted
     result = CliRunner().invoke(app, args + ["--rev", "HEAD", str(cohort.ada)])
     assert result.exit_code == 0, result.stdout
+
+
+WEIRD = [None, 0, -1, 10**30, 1.5, True, "", "x" * 5000, [], {}, [1, 2], {"a": 1}, "\x1b[2J", "\udcff"]
+
+
+@pytest.mark.parametrize("field", ["stage", "decision", "comment", "approver", "time", "date", "student_id", "sequence", "previous", "presentation"])
+def test_any_value_in_any_predicate_field_is_a_finding_not_a_crash(cohort, field):
+    cohort.approve("activities")
+    path = cohort.ada / ACTIVITIES
+    original = path.read_bytes()
+    for value in WEIRD:
+        path.write_bytes(original)
+        rewrite_payload(path, lambda s: s["predicate"].__setitem__(field, value))
+        result = cohort.result()
+        assert result.stage == "ready-for-review"
+        assert invalid(result), (field, value)
+        assert not [f for f in result.findings if f.rule == "internal-error"]
+
+
+@pytest.mark.parametrize("change", [
+    lambda s: s.__setitem__("subject", [{"name": "../../etc/passwd", "digest": {"sha256": "0" * 64}}]),
+    lambda s: s.__setitem__("subject", [{"name": "/etc/passwd", "digest": {"sha256": "0" * 64}}]),
+    lambda s: s.__setitem__("subject", [{"name": "a", "digest": {"sha256": "z"}}]),
+    lambda s: s.__setitem__("subject", "student.yaml"),
+    lambda s: s.__setitem__("subject", []),
+    lambda s: s.__setitem__("predicate", []),
+    lambda s: s.__setitem__("_type", "https://in-toto.io/Statement/v0.1"),
+    lambda s: s.__setitem__("predicateType", "https://slsa.dev/provenance/v1"),
+    lambda s: s["subject"].append(dict(s["subject"][0])),
+])
+def test_malformed_statements_are_findings(cohort, change):
+    cohort.approve("activities")
+    rewrite_payload(cohort.ada / ACTIVITIES, change)
+    result = cohort.result()
+    assert result.stage == "ready-for-review" and invalid(result)
+    assert not [f for f in result.findings if f.rule == "internal-error"]
+
+
+def test_random_byte_flips_never_crash(cohort):
+    import random
+
+    cohort.approve("activities")
+    path = cohort.ada / ACTIVITIES
+    original = path.read_bytes()
+    rng = random.Random(7)
+    for _ in range(60):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        path.write_bytes(bytes(data))
+        result = cohort.result()
+        assert not [f for f in result.findings if f.rule == "internal-error"]
+        try:
+            same = dsse.parse(bytes(data)) == dsse.parse(original)
+        except dsse.EnvelopeError:
+            same = False
+        # Only a flip that leaves the signed content as it was (JSON whitespace, say) may still count.
+        assert result.stage == ("report-submitted" if same else "ready-for-review"), bytes(data)
