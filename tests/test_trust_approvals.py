@@ -441,13 +441,29 @@ def test_report_tampering_demotes_to_report_submitted(cohort):
     result = cohort.result()
     assert result.stage == "report-submitted"
     assert [(f.file, f.message.split(" ")[0]) for f in result.findings if f.rule == "approval-stale"] == [("approvals/0002-report.json", "report.md")]
-    # The report's image lies under evidence/: both approvals cover it, both name it.
+    # The report's image lies under evidence/, but only the report shows it: the report approval covers it.
     (cohort.ada / "evidence/report/poster-session.png").write_bytes(b"\x89PNG other")
     report.write_bytes(original)
     result = cohort.result()
-    assert result.stage == "ready-for-review"
+    assert result.stage == "report-submitted"
     assert [(f.file, f.message.split(" ")[0]) for f in result.findings if f.rule == "approval-stale"] == [
-        (ACTIVITIES, "evidence/report/poster-session.png"), ("approvals/0002-report.json", "evidence/report/poster-session.png")]
+        ("approvals/0002-report.json", "evidence/report/poster-session.png")]
+
+
+def test_a_photo_added_for_the_report_after_the_activities_approval_does_not_demote_them(cohort):
+    cohort.approve("activities")
+    (cohort.ada / "evidence/report/second.png").write_bytes(b"\x89PNG second")
+    report = cohort.ada / "report.md"
+    report.write_text(report.read_text() + "\n![Our team](evidence/report/second.png)\n")
+    result = cohort.result()
+    assert result.stage == "report-submitted", [f.message for f in result.findings]
+    # The same file added as an activity's evidence would belong to the activities.
+    cafe = cohort.ada / "activities/spanish-language-cafe.yaml"
+    cafe.write_text(cafe.read_text() + "  - path: evidence/report/second.png\n    kind: photo\n")
+    result = cohort.result()
+    assert result.stage == "ready-for-review"
+    assert sorted(f.message.split(" was ")[0] + " " + f.message.split(" ")[2] for f in result.findings if f.rule == "approval-stale") == [
+        "activities/spanish-language-cafe.yaml modified", "evidence/report/second.png added"]
 
 
 def test_restoring_the_file_restores_the_stage(cohort):
