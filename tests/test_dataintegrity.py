@@ -150,7 +150,8 @@ def test_every_tampered_field_is_rejected(path):
         lambda d: d["proof"].pop("created"),
         lambda d: d.__setitem__("@context", d["@context"][:1]),
         lambda d: d.__setitem__("validUntil", "2024-01-01T00:00:00Z"),
-        lambda d: d.__setitem__("proof", [d["proof"]]),
+        lambda d: d.__setitem__("proof", []),
+        lambda d: d.__setitem__("proof", [d["proof"], {**d["proof"], "proofValue": "z3"}]),
         lambda d: d["proof"].__setitem__("proofValue", d["proof"]["proofValue"][:-4]),
         lambda d: d["proof"].__setitem__("proofValue", "u" + d["proof"]["proofValue"][1:]),
         lambda d: d["proof"].__setitem__("proofPurpose", "authentication"),
@@ -163,6 +164,12 @@ def test_structural_tampering_is_rejected(edit):
     doc = copy.deepcopy(SIGNED)
     edit(doc)
     assert di.verify_proof(doc) is not None
+
+
+def test_a_proof_set_of_one_is_the_same_proof():
+    doc = copy.deepcopy(SIGNED)
+    doc["proof"] = [doc["proof"]]
+    assert di.verify_proof(doc) is None
 
 
 def test_did_web_is_named_as_unresolvable_offline():

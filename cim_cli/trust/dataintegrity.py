@@ -160,7 +160,17 @@ def verify_proof(document: Any, public_key: bytes | None = None) -> str | None:
         return "the document is not a JSON object"
     proof = document.get("proof")
     if isinstance(proof, list):
-        return "the document carries several proofs; cim verifies a single proof"
+        # A proof set (Open Badges 3.0 writes even one proof as a list): each
+        # proof signs the document without any proof, and every one must hold.
+        if not proof:
+            return "the document's proof list is empty"
+        if len(proof) > 8:
+            return "the document carries more than 8 proofs"
+        for number, item in enumerate(proof, 1):
+            reason = verify_proof({**document, "proof": item}, public_key)
+            if reason is not None:
+                return reason if len(proof) == 1 else f"proof {number} of {len(proof)}: {reason}"
+        return None
     if not isinstance(proof, dict):
         return "the document has no proof"
     problem = _check_options(proof)
