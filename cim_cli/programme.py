@@ -102,6 +102,12 @@ class Programme:
     def reflection_questions(self) -> list[str]:
         return self.data["reflection_questions"]
 
+    @property
+    def trust(self) -> str | None:
+        """The staff trust list the programme file names (``trust: trust.yaml``), relative to its folder."""
+        value = self.data.get("trust")
+        return value if isinstance(value, str) else None
+
     def min_engagements(self, category: str) -> int:
         return int(self.catalogue.get(category, {}).get("min_engagements", 1))
 
