@@ -108,6 +108,13 @@ class Programme:
         value = self.data.get("trust")
         return value if isinstance(value, str) else None
 
+    @property
+    def site_url(self) -> str | None:
+        """The programme site's base URL (``site: {url: …}``), or None."""
+        site = self.data.get("site")
+        url = site.get("url") if isinstance(site, dict) else None
+        return url if isinstance(url, str) and url else None
+
     def min_engagements(self, category: str) -> int:
         return int(self.catalogue.get(category, {}).get("min_engagements", 1))
 
