@@ -1,0 +1,154 @@
+"""``cim certify``: issue the credential and its certificate for a portfolio that has presented.
+
+Refuses unless the portfolio's derived stage is ``presented`` (every approval
+valid over unchanged files) and the signing key is in the trust list with the
+``issuer`` role today. Everything is built and rendered in memory first; then
+``credentials/<uuid>.json``, ``.html`` and ``.pdf`` are each written to a
+temporary file and linked into place, which fails rather than replace an
+existing file: nothing is ever overwritten, and no half-written file is seen.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+CREDENTIALS_DIR = "credentials"
+MAX_CREDENTIAL_FILES = 50
+
+
+class CertifyError(Exception):
+    """Why a portfolio cannot be certified (a sentence saying what to do)."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What ``cim certify`` wrote."""
+
+    credential: dict[str, Any]
+    json_path: str
+    html_path: str
+    pdf_path: str
+    sha256: str
+    token: str
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path``, which must not exist: temp file, fsync, hard link (exclusive), unlink temp."""
+    import tempfile
+
+    folder = os.path.dirname(path)
+    fd, temp = tempfile.mkstemp(prefix=".cim-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(temp, path)  # FileExistsError rather than replace
+    finally:
+        os.unlink(temp)
+
+
+def _credentials_folder(root: str) -> str:
+    folder = os.path.join(root, CREDENTIALS_DIR)
+    if os.path.islink(folder) or (os.path.exists(folder) and not os.path.isdir(folder)):
+        raise CertifyError(f"{folder} is not a plain folder; remove it and run cim certify again")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.datetime | None = None) -> Issued:
+    """Issue the credential for the portfolio at ``root``; raises CertifyError.
+
+    ``key`` is a loaded SigningKey (cim_cli.trust.keys), ``trust`` the TrustList.
+    """
+    from cim_cli.engine import validate_path
+    from cim_cli.load.portfolio import load_portfolio
+    from cim_cli.trust import certificate, credential, token as tokens
+
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    reason = trust.check(key.did, "issuer", now)
+    if reason is not None:
+        raise CertifyError(f"the key {key.did} may not issue certificates: it is {reason}" if reason.startswith("not in") else f"the key {key.did} may not issue certificates: it {reason}")
+    portfolio = load_portfolio(root)
+    result = validate_path(root, programme)
+    if result.stage == "certified":
+        raise CertifyError("this portfolio is already certified; to issue again, revoke the existing credential in the trust list first")
+    if result.stage != "presented":
+        raise CertifyError(f"the portfolio is at stage '{result.stage}'; cim certify needs 'presented' (every approval valid over unchanged files, and the presentation recorded)")
+    facts = credential.certificate_facts(result, portfolio, programme, key.did)
+    try:
+        issued = credential.issue_credential(facts, key.private, issued=now)
+    except credential.CredentialError as exc:
+        raise CertifyError(str(exc)) from None
+    data = credential.credential_bytes(issued)
+    stem = credential.credential_file_stem(issued["id"])
+    token = tokens.make_token(tokens.claims_for(issued, data), key.private)
+    site = getattr(programme, "site_url", None)
+    html = certificate.render_html(certificate.certificate_context(issued, data, token, site, embedded=False, json_name=f"{stem}.json"))
+    pdf_html = certificate.render_html(certificate.certificate_context(issued, data, token, site, embedded=True))
+    try:
+        pdf = certificate.render_pdf(pdf_html, data)
+    except certificate.CertificateError as exc:
+        raise CertifyError(f"the certificate PDF cannot be rendered: {exc}") from None
+    folder = _credentials_folder(root)
+    paths = [os.path.join(folder, f"{stem}{ext}") for ext in (".json", ".html", ".pdf")]
+    written: list[str] = []
+    try:
+        for path, content in zip(paths, (data, html.encode("utf-8"), pdf)):
+            _write_new(path, content)
+            written.append(path)
+    except OSError as exc:
+        for path in written:
+            os.unlink(path)
+        raise CertifyError(f"{folder}: cannot write the credential ({exc.strerror or exc})") from None
+    return Issued(issued, paths[0], paths[1], paths[2], hashlib.sha256(data).hexdigest(), token)
+
+
+def credential_files(root: str) -> list[str]:
+    """The ``credentials/*.json`` files of a portfolio (regular files only, at most 50, sorted)."""
+    folder = os.path.join(root, CREDENTIALS_DIR)
+    if os.path.islink(folder) or not os.path.isdir(folder):
+        return []
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("."))
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names[:MAX_CREDENTIAL_FILES] if os.path.isfile(os.path.join(folder, n)) and not os.path.islink(os.path.join(folder, n))]
+
+
+def valid_credential_for(portfolio: Any, trust: Any, now: datetime.datetime | None = None) -> str | None:
+    """The path of a valid credential for this portfolio's student in ``credentials/``, or None.
+
+    Valid: every check of :func:`cim_cli.trust.credential_verify.credential_checks`
+    passes against ``trust`` (proof, trusted issuer key with the issuer role,
+    dates, not revoked), and it names this student: their email (salted hash)
+    and their name as student.yaml gives them.
+    """
+    if trust is None:
+        return None
+    files = credential_files(portfolio.root)
+    if not files:
+        return None
+    from cim_cli.load import files as safe
+    from cim_cli.trust.credential import email_matches, student_name
+    from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES, credential_checks
+
+    student = portfolio.student_data
+    email, name = student.get("email"), student.get("name")
+    if not isinstance(email, str) or not isinstance(name, str):
+        return None
+    for path in files:
+        try:
+            credential = json.loads(safe.read_bytes(path, MAX_CREDENTIAL_BYTES).decode("utf-8"))
+        except (safe.ReadError, UnicodeDecodeError, ValueError, RecursionError):
+            continue
+        if not isinstance(credential, dict) or student_name(credential) != name.strip() or not email_matches(credential, email):
+            continue
+        if all(check.passed for check in credential_checks(credential, trust, now)):
+            return path
+    return None
