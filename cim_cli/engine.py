@@ -11,9 +11,10 @@ from typing import Iterable
 
 from cim_cli.checks import RULES
 from cim_cli.checks.report_headings import missing_headings, report_words
-from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult
+from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult, stage_reached
 from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
+from cim_cli.trust.approvals import has_approvals
 
 _REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
 
@@ -97,7 +98,7 @@ def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: 
     if errors:
         return "Fix the errors that cim validate lists, then check again."
     pending = [a for a in activities if not a.counts]
-    if stage != "ready-for-review":
+    if not stage_reached(stage, "ready-for-review"):
         counting = [a for a in activities if a.counts]
         home, abroad = home_and_abroad(counting)
         if pending:
@@ -109,6 +110,8 @@ def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: 
             return f"Add an activity at home: the programme asks for {req['min_home']} (you have {home})."
         missing = req["min_activities"] - len(counting)
         return f"Record {missing} more activit{'y' if missing == 1 else 'ies'} with cim activity add."
+    if report_words_ is None and stage == "activities-approved":
+        return "Your activities are approved: write your report (cim report init)."
     if report_words_ is None:
         return "Ask the certificate administrator to approve your activities, then write your report (cim report init)."
     if missing_headings_:
@@ -134,6 +137,20 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     student = portfolio.student_data
     errors = sum(1 for f in findings if f.severity == "error")
     home, abroad = home_and_abroad(counting)
+    extra: dict = {}
+    if has_approvals(portfolio.root):
+        # Only now: the trust list, cryptography and the hashing of files.
+        from cim_cli.trust import stage as trust_stage
+
+        stage = trust_stage.derive_stage(portfolio, programme, findings, stage)
+        evaluation = trust_stage.evaluate(portfolio, programme)
+        step = trust_stage.next_step(stage, evaluation) or next_step(stage, summaries, missing, words, errors, programme)
+        extra = {
+            "approvals": evaluation.summary(),
+            "trust": {"source": evaluation.trust_source, "sha256": evaluation.trust_sha256, "problem": evaluation.trust_problem},
+        }
+    else:
+        step = next_step(stage, summaries, missing, words, errors, programme)
 
     def text(key: str) -> str | None:
         value = student.get(key)
@@ -152,7 +169,8 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         findings=tuple(findings),
         activities=tuple(summaries),
         missing_headings=tuple(missing),
-        next_step=next_step(stage, summaries, missing, words, errors, programme),
+        next_step=step,
+        extra=extra,
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from types import ModuleType
 
 from cim_cli.checks import (
+    approval_invalid,
+    approval_stale,
     category,
     dates,
     encoding,
@@ -46,6 +48,8 @@ _MODULES: tuple[ModuleType, ...] = (
     report_words,
     report_headings,
     report_structure,
+    approval_invalid,
+    approval_stale,
 )
 
 RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}
