@@ -3,9 +3,9 @@
 Refuses unless the portfolio's derived stage is ``presented`` (every approval
 valid over unchanged files) and the signing key is in the trust list with the
 ``issuer`` role today. Everything is built and rendered in memory first; then
-``credentials/<uuid>.json``, ``.html`` and ``.pdf`` are each written to a
-temporary file and linked into place, which fails rather than replace an
-existing file: nothing is ever overwritten, and no half-written file is seen.
+``credentials/<uuid>.json``, ``.html`` and ``.pdf`` are each written
+atomically and exclusively (:mod:`cim_cli.atomic`): nothing is ever
+overwritten, and no half-written file is seen.
 """
 
 from __future__ import annotations
@@ -37,22 +37,6 @@ class Issued:
     token: str
 
 
-def _write_new(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path``, which must not exist: temp file, fsync, hard link (exclusive), unlink temp."""
-    import tempfile
-
-    folder = os.path.dirname(path)
-    fd, temp = tempfile.mkstemp(prefix=".cim-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.link(temp, path)  # FileExistsError rather than replace
-    finally:
-        os.unlink(temp)
-
-
 def _credentials_folder(root: str) -> str:
     folder = os.path.join(root, CREDENTIALS_DIR)
     if os.path.islink(folder) or (os.path.exists(folder) and not os.path.isdir(folder)):
@@ -66,6 +50,7 @@ def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.da
 
     ``key`` is a loaded SigningKey (cim_cli.trust.keys), ``trust`` the TrustList.
     """
+    from cim_cli.atomic import write_bytes
     from cim_cli.engine import validate_path
     from cim_cli.load.portfolio import load_portfolio
     from cim_cli.trust import certificate, credential, token as tokens
@@ -100,7 +85,7 @@ def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.da
     written: list[str] = []
     try:
         for path, content in zip(paths, (data, html.encode("utf-8"), pdf)):
-            _write_new(path, content)
+            write_bytes(path, content, exclusive=True)
             written.append(path)
     except OSError as exc:
         for path in written:
@@ -152,3 +137,22 @@ def valid_credential_for(portfolio: Any, trust: Any, now: datetime.datetime | No
         if all(check.passed for check in credential_checks(credential, trust, now)):
             return path
     return None
+
+
+def portfolio_certified(portfolio: Any, programme: Any, explicit_trust: Any = None) -> bool:
+    """Whether ``credentials/`` holds a valid credential for this portfolio's student.
+
+    Judged by ``explicit_trust`` (``--trust FILE``) or the programme's trust
+    list; with neither, or an unusable one, nothing is certified.
+    """
+    if not credential_files(portfolio.root):
+        return False
+    trust = explicit_trust
+    if trust is None:
+        from cim_cli.trust.trustlist import TrustListError, trust_list_for
+
+        try:
+            trust = trust_list_for(programme)
+        except TrustListError:
+            return False
+    return valid_credential_for(portfolio, trust) is not None

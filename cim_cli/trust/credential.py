@@ -157,12 +157,12 @@ def certificate_facts(result: Any, portfolio: Any, programme: Any, issuer_did: s
 
 
 def file_sha256(root: str, rel: str) -> str:
-    """Hex SHA-256 of a portfolio file's bytes (read with the loader's safe, size-capped read)."""
+    """The SHA-256 of a portfolio file as the approvals record it (text as git stores it)."""
     import os
 
-    from cim_cli.load import files
+    from cim_cli.trust.digests import file_digest
 
-    return hashlib.sha256(files.read_bytes(os.path.join(root, rel), files.MAX_TEXT_BYTES)).hexdigest()
+    return file_digest(os.path.join(root, rel))
 
 
 def achievement_id(issuer_did: str, title: str) -> str:
