@@ -14,7 +14,7 @@ from cim_cli.checks.report_headings import missing_headings, report_words
 from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult, stage_reached
 from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
-from cim_cli.trust.approvals import has_approvals
+from cim_cli.trust import has_approvals
 
 _REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
 

@@ -505,3 +505,48 @@ def test_status_shows_approvals_and_feedback(cohort):
     data = json.loads(CliRunner().invoke(app, args + ["--format", "json"]).stdout)
     assert [(a["stage"], a["decision"], a["status"]) for a in data["approvals"]] == [("activities", "approved", "valid"), ("report", "revise", "valid")]
     assert data["trust"]["source"] == str(cohort.folder / "trust.yaml") and len(data["trust"]["sha256"]) == 64
+
+
+def test_symbolic_links_in_scope_are_refused_and_never_followed_out(cohort, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.pdf").write_bytes(b"%PDF outside")
+    os.symlink(outside / "x.pdf", cohort.ada / "evidence" / "link.pdf")
+    with pytest.raises(ApprovalError, match="evidence/link.pdf is a symbolic link"):
+        cohort.approve("activities")
+    os.unlink(cohort.ada / "evidence" / "link.pdf")
+    cohort.approve("activities")
+    # Afterwards the evidence folder is swapped for a link to a copy outside: the files count as changed.
+    shutil.copytree(cohort.ada / "evidence", outside / "evidence")
+    shutil.rmtree(cohort.ada / "evidence")
+    os.symlink(outside / "evidence", cohort.ada / "evidence")
+    result = cohort.result()
+    assert result.stage != "report-submitted"
+    assert any("evidence" in f.message for f in result.findings if f.rule == "approval-stale")
+
+
+def test_an_approvals_folder_that_is_a_link_is_refused(cohort, tmp_path):
+    cohort.approve("activities")
+    shutil.move(str(cohort.ada / "approvals"), str(tmp_path / "elsewhere"))
+    os.symlink(tmp_path / "elsewhere", cohort.ada / "approvals")
+    result = cohort.result()
+    assert result.stage == "ready-for-review"
+    assert invalid(result)[0][0] == "approvals" and "symbolic link" in invalid(result)[0][2]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_rev_checks_the_committed_approvals(cohort):
+    """validate --rev reads the portfolio from git: committed (LF) blobs keep the approval valid."""
+    from typer.testing import CliRunner
+
+    from cim_cli.cli import app
+
+    cohort.approve("activities")
+    genv = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "S", "GIT_AUTHOR_EMAIL": "s@x", "GIT_COMMITTER_NAME": "S", "GIT_COMMITTER_EMAIL": "s@x"}
+    for cmd in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "approved"]):
+        subprocess.run(["git", "-C", str(cohort.ada), *cmd], check=True, env=genv)
+    (cohort.ada / "student.yaml").write_text("# edited in the work tree only\n" + (cohort.ada / "student.yaml").read_text())
+    args = ["validate", "--programme", str(cohort.folder / "programme.yaml"), "--format", "json", "--require", "activities-approved"]
+    assert CliRunner().invoke(app, args + [str(cohort.ada)]).exit_code == 1  # the work tree is demoted
+    result = CliRunner().invoke(app, args + ["--rev", "HEAD", str(cohort.ada)])
+    assert result.exit_code == 0, result.stdout

@@ -14,7 +14,7 @@ one) approvals cannot be checked: that is a warning; name the programme file
 with ``--programme``.
 """
 
-from cim_cli.trust.approvals import has_approvals
+from cim_cli.trust import has_approvals
 
 ID = "approval-invalid"
 SEVERITY = "error"

@@ -8,7 +8,7 @@ text file is hashed as git stores it (CRLF as LF). Restore the file as it was
 (``git checkout <commit> -- FILE``), or ask staff to approve again.
 """
 
-from cim_cli.trust.approvals import has_approvals
+from cim_cli.trust import has_approvals
 
 ID = "approval-stale"
 SEVERITY = "warning"

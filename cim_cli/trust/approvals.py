@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from cim_cli.trust import dsse
+from cim_cli.trust import APPROVALS_DIR, dsse, has_approvals  # noqa: F401 - re-exported
 from cim_cli.trust.digests import NORMALISATION, DigestError, file_digest, walk_files
 from cim_cli.trust.verification import Check, Verification
 
@@ -53,7 +53,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from cim_cli.trust.keys import SigningKey
     from cim_cli.trust.trustlist import TrustList
 
-APPROVALS_DIR = "approvals"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PREDICATE_TYPE = "https://cim.invalid/approval/v1"
 STAGES = ("activities", "report", "presentation")
@@ -75,11 +74,6 @@ _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 
 class ApprovalError(Exception):
     """An approval that cannot be made; the message says why and what to do."""
-
-
-def has_approvals(root: str) -> bool:
-    """True when the portfolio at ``root`` has an approvals/ folder (the only case that loads the trust chain)."""
-    return os.path.isdir(os.path.join(root, APPROVALS_DIR))
 
 
 # -- scopes -------------------------------------------------------------------
@@ -111,8 +105,13 @@ def scope_files(root: str, stage: str, portfolio: "Portfolio | None" = None) -> 
 def digests_of(root: str, names: Iterable[str]) -> dict[str, str | None]:
     """name -> digest, None for a file that does not exist; DigestError for one that cannot be read."""
     out: dict[str, str | None] = {}
+    root_real = os.path.realpath(root)
+    inside = root_real.rstrip(os.sep) + os.sep
     for name in names:
         path = os.path.join(root, *name.split("/"))
+        folder = os.path.realpath(os.path.dirname(path))
+        if folder != root_real and not folder.startswith(inside):
+            raise DigestError(0, "lies outside the portfolio (through a symbolic link)", name)
         if not os.path.lexists(path):
             out[name] = None
             continue
@@ -185,6 +184,8 @@ def list_approval_files(root: str) -> tuple[list[tuple[int, str, str]], list[tup
     folder = os.path.join(root, APPROVALS_DIR)
     good: list[tuple[int, str, str]] = []
     bad: list[tuple[str, str]] = []
+    if os.path.islink(folder):
+        return [], [(APPROVALS_DIR, "is a symbolic link; approvals are files inside the portfolio")]
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
@@ -440,6 +441,9 @@ def build_statement(
     names = scope_files(root, stage, portfolio)
     if not names:
         raise ApprovalError(f"there is nothing to approve for '{stage}' in {root}")
+    links = [n for n in names if os.path.islink(os.path.join(root, *n.split("/")))]
+    if links:
+        raise ApprovalError(f"{links[0]} is a symbolic link; approvals cover files, not links: replace it by the file it points to")
     try:
         digests = digests_of(root, names)
     except DigestError as exc:

@@ -31,14 +31,11 @@ import os
 from typing import Any
 
 from cim_cli.trust.verification import Check, Verification
+from cim_cli.trust.verify import Unreadable
 
 MAX_CREDENTIAL_BYTES = 1024 * 1024
 MAX_PDF_BYTES = 32 * 1024 * 1024
 OB_TYPES = ("OpenBadgeCredential", "AchievementCredential")
-
-
-class Unreadable(Exception):
-    """A file that is not a credential or certificate cim can read (the message says why)."""
 
 
 def _parse_time(value: Any) -> datetime.datetime | None:
@@ -90,7 +87,13 @@ def credential_checks(credential: Any, trust: Any, now: datetime.datetime | None
     issuer = issuer_id(credential)
     methods = _proof_methods(credential)
     own = bool(methods) and issuer is not None and all(m.split("#", 1)[0] == issuer for m in methods)
-    checks.append(Check("issuer key", own, f"signed with the issuer's key {issuer}" if own else f"the proof's key ({', '.join(m.split('#', 1)[0] for m in methods) or 'none'}) is not the issuer ({issuer})"))
+    if own:
+        detail = f"signed with the issuer's key {issuer}"
+    else:
+        detail = f"the proof's key ({', '.join(m.split('#', 1)[0] for m in methods) or 'none'}) is not the issuer ({issuer})"
+        if isinstance(issuer, str) and not issuer.startswith("did:key:"):
+            detail += "; an issuer that is a web address or did:web cannot be resolved offline to show that it holds that key"
+    checks.append(Check("issuer key", own, detail))
 
     types = credential.get("type")
     if isinstance(types, list) and any(t in OB_TYPES for t in types):
@@ -242,3 +245,44 @@ def verify_file(path: str, trust: Any, *, now: datetime.datetime | None = None, 
     if len(head) > MAX_CREDENTIAL_BYTES:
         raise Unreadable(f"is {len(head):,} bytes; a credential is at most {MAX_CREDENTIAL_BYTES:,}")
     return verify_credential_bytes(head, path, trust, now=now, trust_problem=trust_problem)
+
+
+def trust_for_file(path: str, options: Any) -> tuple[Any, str | None]:
+    """The trust list that judges a credential file, and why there is none.
+
+    ``--trust FILE``, else the programme file's (``--programme``, or the one
+    above the portfolio the file lies in). A programme file merely lying
+    next to a credential someone sent you is never used: whoever hands over
+    a certificate must not also hand over the list that trusts it.
+    """
+    from cim_cli.authoring.locate import find_portfolio
+    from cim_cli.programme import ProgrammeError, load_programme, resolve_programme
+    from cim_cli.trust.trustlist import TrustListError, trust_list_for
+    from cim_cli.trust.verify import load_explicit_trust
+
+    explicit = load_explicit_trust(options)
+    if explicit is not None:
+        return explicit, None
+    portfolio = find_portfolio(os.path.dirname(os.path.abspath(path)))
+    try:
+        if options.programme:
+            programme = load_programme(options.programme)
+        elif portfolio is not None:
+            programme = resolve_programme(None, portfolio)
+        else:
+            return None, "no trust list: give --trust FILE (the programme's trust.yaml) or --programme FILE"
+    except ProgrammeError as exc:
+        raise Unreadable(f"the programme file {exc.path} cannot be used") from None
+    try:
+        trust = trust_list_for(programme)
+    except TrustListError as exc:
+        raise Unreadable(exc.describe()) from None
+    if trust is None:
+        return None, "no trust list: the programme file names none (trust: trust.yaml); give --trust FILE"
+    return trust, None
+
+
+def verify_credential_path(path: str, options: Any) -> Verification:
+    """``cim verify`` of a ``.json`` credential or ``.pdf`` certificate."""
+    trust, problem = trust_for_file(path, options)
+    return verify_file(path, trust, trust_problem=problem)

@@ -165,7 +165,10 @@ def create_key_file(path: str, passphrase: bytes | None) -> tuple[SigningKey, li
     pem = key_pem(private, passphrase)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise KeyFileError(f"{folder}: no such folder")
+        try:  # e.g. ~/.cim: private to its owner
+            os.makedirs(folder, mode=0o700)
+        except OSError as exc:
+            raise KeyFileError(f"{folder} cannot be created ({exc.strerror})") from None
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except FileExistsError:

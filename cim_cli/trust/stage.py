@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from cim_cli.findings import Problem, stage_reached
 from cim_cli.trust.approvals import REACHES, Approval, has_approvals, read_approvals
+from cim_cli.trust.verification import Check, Verification
 
 if TYPE_CHECKING:  # pragma: no cover
     from cim_cli.model import Portfolio
@@ -104,6 +105,27 @@ class Evaluation:
                 who = record.approver_name or record.approver_id
                 for name, how in record.changes:
                     out.append(Problem(record.file, 1, None, f"{name} was {how} after {who} approved the {stage} ({record.file}); restore it or ask for a new approval"))
+        return out
+
+    def verifications(self) -> list[Verification]:
+        """Each approval's checks, for ``cim verify``.
+
+        Only the effective ``approved`` record of a stage must cover unchanged
+        files: a ``revise`` record or one superseded by a later record of its
+        stage was expected to see its files change, so its digests are
+        reported, not failed.
+        """
+        binding = {id(a) for s in REACHES if (a := self.effective(s)) is not None and a.decision == "approved"}
+        out = []
+        for approval in self.approvals:
+            verification = approval.verification()
+            if approval.valid and id(approval) not in binding and approval.changes:
+                why = "a request for changes" if approval.decision == "revise" else "superseded by a later record of its stage"
+                checks = tuple(
+                    Check("digests", True, f"{c.detail} — expected: {why}") if c.name == "digests" else c for c in verification.checks
+                )
+                verification = Verification(verification.subject, verification.kind, checks, (), verification.info)
+            out.append(verification)
         return out
 
     def summary(self) -> list[dict]:
