@@ -94,3 +94,30 @@ def test_heavy_libraries_stay_out_of_commands_that_do_not_need_them(args):
     )
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, env={"PYTHONPATH": str(REPO), "NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
     assert "HEAVY []" in done.stderr, done.stderr[-500:]
+
+
+def test_verify_a_qr_token_or_verify_url(issued):
+    cohort, done = issued
+    trust = cohort.folder / "trust.yaml"
+    for text in (done.token, f"https://cim.example.edu/verify.html#{done.token}"):
+        result = run(text, "--trust", trust)
+        assert result.exit_code == 0, result.stdout
+        assert f"credential file SHA-256 {done.sha256}" in result.stdout
+        assert "OK    signature" in result.stdout and "OK    issuer trusted" in result.stdout
+    untrusted = run(done.token)
+    assert untrusted.exit_code == 1 and "FAIL  issuer trusted: no trust list" in untrusted.stdout
+    prefix, payload, signature = done.token.split(".")
+    forged = run(f"{prefix}.{payload[:-2]}AA.{signature}", "--trust", trust)
+    assert forged.exit_code in (1, 2) and "OK: " not in forged.stdout
+    bad = run("cimv1.nonsense", "--trust", trust)
+    assert bad.exit_code == 2
+
+
+def test_token_of_a_revoked_credential(issued, tmp_path):
+    cohort, done = issued
+    listed = tmp_path / "trust.yaml"
+    listed.write_text((cohort.folder / "trust.yaml").read_text() + f"revoked_credentials:\n  - id: {done.credential['id']}\n    date: 2026-01-02\n")
+    result = run(done.token, "--trust", listed, "--format", "json")
+    assert result.exit_code == 1
+    checks = json.loads(result.stdout)["results"][0]["checks"]
+    assert [c["check"] for c in checks if not c["passed"]] == ["revocation"]

@@ -171,7 +171,7 @@ def _commit(root: str, rel: str, stage: str, decision: str, entry) -> None:
 
 
 def verify(
-    paths: List[str] = typer.Argument(..., metavar="FILE...", help="Credentials (.json), certificates (.pdf, the credential attached) and portfolio folders (their approvals)."),
+    paths: List[str] = typer.Argument(..., metavar="FILE...", help="Credentials (.json), certificates (.pdf, the credential attached), portfolio folders (their approvals), or a certificate's QR token (cimv1.… or …/verify.html#cimv1.…)."),
     programme: Optional[str] = programme_option(),
     trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
     fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="text or json."),
@@ -216,6 +216,11 @@ def render_verification(v, indent: str = "") -> str:
     if v.kind == "portfolio":
         info = v.info
         lines.append(f"{_shown(v.subject)}: portfolio of {_shown(info.get('student_id') or '?')}, programme {_shown(info.get('programme'))}")
+    elif v.kind == "token":
+        info = v.info
+        lines.append(f"verification token for credential {_shown(info.get('id'))}")
+        lines.append(f"  {_shown(info.get('title'))} for {_shown(info.get('name'))}, issued {_shown(info.get('issued'))} by {_shown(info.get('issuer'))}")
+        lines.append(f"  credential file SHA-256 {_shown(info.get('sha256'))} (compare it with the certificate)")
     elif v.kind in ("credential", "certificate") and v.info.get("id"):
         info = v.info
         lines.append(f"{_shown(v.subject)}: {v.kind} {_shown(info['id'])}")

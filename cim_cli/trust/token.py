@@ -133,6 +133,49 @@ class TokenResult:
     claims: dict[str, str] | None
 
 
+def _signature_problem(parsed: ParsedToken) -> str | None:
+    """None when the token is signed by the key of the did:key it names as issuer; else why not."""
+    claims = parsed.claims
+    try:
+        public = didkey.public_key_from_did(claims["issuer"])
+    except didkey.DidKeyError:
+        return f"the issuer {claims['issuer']!r} is not a did:key, so it cannot be checked offline"
+    if "#" in claims["issuer"]:
+        return "the issuer must be a did:key without a fragment"
+    if not _HEX64.match(claims["sha256"]):
+        return "the token's sha256 is not 64 lower-case hex digits"
+    try:
+        issued = datetime.fromisoformat(claims["issued"].replace("Z", "+00:00"))
+    except ValueError:
+        return "the token's issue date is not a date and time"
+    if issued.tzinfo is None:
+        return "the token's issue date has no time zone"
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public).verify(parsed.signature, parsed.signed_part)
+    except (InvalidSignature, ValueError):
+        return "the signature does not match: the token was altered or signed by another key"
+    return None
+
+
+def _trust_problem(claims: dict[str, str], trust: Any) -> str | None:
+    issued = datetime.fromisoformat(claims["issued"].replace("Z", "+00:00"))
+    reason = trust.check(claims["issuer"], "issuer", issued)
+    if reason is None:
+        return None
+    return f"the issuer {claims['issuer']} is {reason}" if reason.startswith("not in") else f"the issuer's key {reason}"
+
+
+def _revocation(claims: dict[str, str], trust: Any) -> str | None:
+    revoked = trust.credential_revoked(claims["id"])
+    if revoked is None:
+        return None
+    why = f": {revoked.reason}" if revoked.reason else ""
+    return f"the credential was revoked on {revoked.date.isoformat()}{why}"
+
+
 def verify_token(token: str, trust: Any) -> TokenResult:
     """Check a token's signature, its issuer against ``trust`` (a TrustList) and revocation.
 
@@ -143,31 +186,36 @@ def verify_token(token: str, trust: Any) -> TokenResult:
         parsed = parse_token(token)
     except TokenError as exc:
         return TokenResult(INVALID, str(exc), None)
-    claims = parsed.claims
-    try:
-        public = didkey.public_key_from_did(claims["issuer"])
-    except didkey.DidKeyError:
-        return TokenResult(INVALID, f"the issuer {claims['issuer']!r} is not a did:key, so it cannot be checked offline", claims)
-    if "#" in claims["issuer"]:
-        return TokenResult(INVALID, "the issuer must be a did:key without a fragment", claims)
-    if not _HEX64.match(claims["sha256"]):
-        return TokenResult(INVALID, "the token's sha256 is not 64 lower-case hex digits", claims)
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    problem = _signature_problem(parsed) or _trust_problem(parsed.claims, trust)
+    if problem:
+        return TokenResult(INVALID, problem, parsed.claims)
+    revoked = _revocation(parsed.claims, trust)
+    if revoked:
+        return TokenResult(REVOKED, revoked, parsed.claims)
+    return TokenResult(VALID, None, parsed.claims)
 
-    try:
-        Ed25519PublicKey.from_public_bytes(public).verify(parsed.signature, parsed.signed_part)
-    except (InvalidSignature, ValueError):
-        return TokenResult(INVALID, "the signature does not match: the token was altered or signed by another key", claims)
-    try:
-        issued = datetime.fromisoformat(claims["issued"].replace("Z", "+00:00"))
-    except ValueError:
-        return TokenResult(INVALID, "the token's issue date is not a date and time", claims)
-    reason = trust.check(claims["issuer"], "issuer", issued)
-    if reason is not None:
-        return TokenResult(INVALID, f"the issuer {claims['issuer']} is {reason}" if reason.startswith("not in") else f"the issuer's key {reason}", claims)
-    revoked = trust.credential_revoked(claims["id"])
-    if revoked is not None:
-        why = f": {revoked.reason}" if revoked.reason else ""
-        return TokenResult(REVOKED, f"the credential was revoked on {revoked.date.isoformat()}{why}", claims)
-    return TokenResult(VALID, None, claims)
+
+def token_checks(token: str, trust: Any, trust_problem: str | None = None) -> tuple[dict[str, str], list[Any]]:
+    """``cim verify`` of a token: its claims and named checks (signature, issuer trusted, revocation).
+
+    Raises TokenError for a string that is not a well-formed token. ``trust``
+    may be None (then ``trust_problem`` says why the issuer cannot be judged).
+    """
+    from cim_cli.trust.verification import Check
+
+    parsed = parse_token(token)
+    claims = parsed.claims
+    signature = _signature_problem(parsed)
+    checks = [Check("signature", signature is None, signature or f"Ed25519 signature by {claims['issuer']}")]
+    if signature is not None:
+        return claims, checks
+    if trust is None:
+        checks.append(Check("issuer trusted", False, trust_problem or "no trust list: give --trust FILE"))
+        checks.append(Check("revocation", False, "cannot be checked without a trust list"))
+        return claims, checks
+    untrusted = _trust_problem(claims, trust)
+    entry = trust.key(claims["issuer"])
+    checks.append(Check("issuer trusted", untrusted is None, untrusted or f"{entry.name} ({claims['issuer']})"))
+    revoked = _revocation(claims, trust)
+    checks.append(Check("revocation", revoked is None, revoked or "not revoked"))
+    return claims, checks

@@ -100,8 +100,43 @@ VERIFIERS: list[tuple[str, Callable[[str], bool], Callable[[str, Options], Verif
 ]
 
 
+def is_token(text: str) -> bool:
+    """A ``cimv1`` verification token, or a verify-page URL carrying one after ``#``."""
+    return text.startswith("cimv1.") or "#cimv1." in text
+
+
+def verify_token_text(text: str, options: Options) -> Verification:
+    """Verify a certificate's QR token (or ``…/verify.html#<token>``) against the trust list."""
+    from cim_cli.trust.token import TokenError, token_checks
+
+    trust = load_explicit_trust(options)
+    problem = None
+    if trust is None:
+        from cim_cli.programme import ProgrammeError, load_programme
+        from cim_cli.trust.trustlist import TrustListError, trust_list_for
+
+        if options.programme is None:
+            problem = "no trust list: give --trust FILE (the programme's trust.yaml) or --programme FILE"
+        else:
+            try:
+                trust = trust_list_for(load_programme(options.programme))
+            except (ProgrammeError, TrustListError) as exc:
+                raise Unreadable(f"the programme file or its trust list cannot be used ({exc})") from None
+            problem = None if trust is not None else "no trust list: the programme file names none"
+    try:
+        claims, checks = token_checks(text, trust, problem)
+    except TokenError as exc:
+        raise Unreadable(f"not a verification token: {exc}") from None
+    info = dict(claims)
+    if trust is not None:
+        info["trust_list"] = {"path": trust.source, "sha256": trust.sha256}
+    return Verification("verification token", "token", tuple(checks), (), info)
+
+
 def verify_path(path: str, options: Options) -> Verification:
     """Verify ``path`` with the first verifier that takes it; Unreadable when none does."""
+    if is_token(path) and not os.path.exists(path):
+        return verify_token_text(path, options)
     if not os.path.exists(path):
         raise Unreadable(f"{path}: no such file or folder")
     for _kind, matches, verifier in VERIFIERS:
