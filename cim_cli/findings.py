@@ -133,7 +133,7 @@ class PortfolioResult:
 
     def as_dict(self) -> dict:
         """The JSON shape of one portfolio (contract of `cim validate --format json`)."""
-        return {
+        shape = {
             "path": self.path,
             "student_id": self.student_id,
             "valid": self.valid,
@@ -143,6 +143,11 @@ class PortfolioResult:
             "report_words": self.report_words,
             "findings": [f.as_dict() for f in self.findings],
         }
+        if "trust" in self.extra:
+            # A portfolio with signed records says which trust list judged them, and lists them.
+            shape["trust"] = self.extra["trust"]
+            shape["approvals"] = self.extra.get("approvals", [])
+        return shape
 
 
 def stage_reached(stage: str, required: str) -> bool:

@@ -86,10 +86,11 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO) ->
                 continue
             mark = {"valid": "[green]✓[/green]", "stale": "[yellow]~[/yellow]"}[a["status"]]
             note = " — files changed since" if a["status"] == "stale" else ""
-            if a["decision"] == "revise":
-                mark, decision = "[yellow]![/yellow]", "changes asked"
-            else:
-                decision = a["decision"]
+            decision = "changes asked" if a["decision"] == "revise" else a["decision"]
+            if not a["effective"]:
+                mark, note = "[dim]·[/dim]", " — superseded"  # history: a later record of its stage decides
+            elif a["decision"] == "revise":
+                mark, note = "[yellow]![/yellow]", ""
             console.print(f"  {mark} {a['stage']}: {decision} by {who} ({day}){note}")
             if a["comment"]:
                 console.print(f"      \"{rich_safe(a['comment'])}\"")

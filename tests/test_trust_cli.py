@@ -227,8 +227,11 @@ def test_validate_batch_and_formats_know_the_new_stages(env, monkeypatch):
     assert run("validate", "ada", "--require", "report-approved").exit_code == 0
     assert run("validate", "bob", "--require", "report-approved").exit_code == 1
     data = json.loads(run("validate", "ada", "bob", "--format", "json").stdout)
-    stages = {p["path"]: p["stage"] for p in (data["portfolios"] if isinstance(data, dict) else data)}
-    assert stages == {"ada": "report-approved", "bob": "report-submitted"}
+    portfolios = data["portfolios"]
+    assert {p["path"]: p["stage"] for p in portfolios} == {"ada": "report-approved", "bob": "report-submitted"}
+    # Each result names the trust list that judged its approvals.
+    assert portfolios[0]["trust"]["source"] == str(cohort.folder / "trust.yaml")
+    assert [a["file"] for a in portfolios[0]["approvals"]] == ["approvals/0001-activities.json", "approvals/0002-report.json"]
     result = run("batch", ".", "--stage", "report-approved", "--format", "csv")
     assert result.exit_code in (0, 1), result.stderr
     assert "ada-2023-0142" in result.stdout and "bob-2023-0007" not in result.stdout
@@ -239,3 +242,29 @@ def test_validate_batch_and_formats_know_the_new_stages(env, monkeypatch):
     assert "approval-stale" in rules
     result = run("batch", ".", "--stage", "ready-for-review", "--format", "csv")
     assert "bob-2023-0007" in result.stdout and "ada-2023-0142" not in result.stdout
+
+
+def test_from_cim_init_to_presented_with_git(env, monkeypatch):
+    """A student builds the portfolio with cim's own commands and commits; staff sign each stage with --commit."""
+    from authoring_support import git
+    from test_authoring_e2e import build, check_ready
+
+    root, _ = build(env, ["--commit"])
+    git(root, "add", "report.md")
+    git(root, "commit", "-q", "-m", "Write the report")
+    check_ready(root)
+    (env / "programme.yaml").write_text("trust: trust.yaml\n")
+    made = run("keys", "init", "--out", str(env / "keys" / "staff.pem"), "--name", "Dr Staff", "--email", "staff@uni.example")
+    (env / "trust.yaml").write_text("keys:\n" + made.stdout.split("\n", 1)[1])
+    monkeypatch.chdir(env)
+    steps = [("activities", [], "report-submitted"), ("report", [], "report-approved"), ("presentation", ["--kind", "ceremony"], "presented")]
+    for stage, extra, reached in steps:
+        result = run("approve", "ada", "--stage", stage, "--key", str(env / "keys" / "staff.pem"), "--commit", *extra)
+        assert result.exit_code == 0, result.stderr
+        assert f"now at: {reached}" in result.stderr
+    assert git(root, "status", "--porcelain").stdout == ""
+    authors = git(root, "log", "-3", "--format=%an <%ae>").stdout.split("\n")[:3]
+    assert authors == ["Dr Staff <staff@uni.example>"] * 3
+    result = run("verify", "ada")
+    assert result.exit_code == 0 and result.stdout.endswith("OK: ada (stage: presented)\n")
+    assert run("validate", "ada", "--require", "presented").exit_code == 0

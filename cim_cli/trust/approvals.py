@@ -18,8 +18,8 @@ created exclusively: never overwritten). The file is a DSSE envelope
                    }}
 
 Scopes (what the subject lists): ``activities`` = student.yaml and every file
-under activities/, reflections/ and evidence/; ``report`` = report.md and the
-images it shows; ``presentation`` = student.yaml (the record itself is the
+under activities/, reflections/ and evidence/ (except images that only the
+report shows); ``report`` = report.md and the images it shows; ``presentation`` = student.yaml (the record itself is the
 predicate). Digests are those of :mod:`cim_cli.trust.digests` (line endings
 as git stores them).
 
@@ -78,28 +78,38 @@ class ApprovalError(Exception):
 
 # -- scopes -------------------------------------------------------------------
 
+def _normal(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/"))
+
+
 def scope_files(root: str, stage: str, portfolio: "Portfolio | None" = None) -> list[str]:
-    """The portfolio-relative files an approval of ``stage`` covers, sorted."""
-    if stage == "activities":
-        files = ["student.yaml"] if os.path.lexists(os.path.join(root, "student.yaml")) else []
-        for folder in ACTIVITY_FOLDERS:
-            files += walk_files(root, folder)
-        return sorted(set(files))
-    if stage == "report":
-        files = {"report.md"} if os.path.lexists(os.path.join(root, "report.md")) else set()
-        if portfolio is None:
-            from cim_cli.load.portfolio import load_portfolio
+    """The portfolio-relative files an approval of ``stage`` covers, sorted.
 
-            portfolio = load_portfolio(root)
-        from cim_cli.model import OK
-
-        for image in portfolio.report_images:
-            if image.status == OK:
-                files.add(posixpath.normpath(image.path.replace("\\", "/")))
-        return sorted(files)
+    Activities: student.yaml and everything under activities/, reflections/
+    and evidence/, except images that only the report shows (a photo added
+    to evidence/ for the report, after the activities were approved, is the
+    report's business). Report: report.md and the images it shows.
+    """
     if stage == "presentation":
         return ["student.yaml"]
-    raise ValueError(stage)
+    if stage not in ("activities", "report"):
+        raise ValueError(stage)
+    if portfolio is None:
+        from cim_cli.load.portfolio import load_portfolio
+
+        portfolio = load_portfolio(root)
+    from cim_cli.model import OK
+
+    report_images = {_normal(i.path) for i in portfolio.report_images if i.status == OK}
+    if stage == "report":
+        files = {"report.md"} if os.path.lexists(os.path.join(root, "report.md")) else set()
+        return sorted(files | report_images)
+    evidence = {_normal(e.ref.path) for a in portfolio.activities for e in a.evidence}
+    report_only = report_images - evidence
+    files = {"student.yaml"} if os.path.lexists(os.path.join(root, "student.yaml")) else set()
+    for folder in ACTIVITY_FOLDERS:
+        files.update(walk_files(root, folder))
+    return sorted(files - report_only)
 
 
 def digests_of(root: str, names: Iterable[str]) -> dict[str, str | None]:

@@ -131,12 +131,15 @@ class Evaluation:
     def summary(self) -> list[dict]:
         """The records as data for status and JSON (file, stage, decision, approver, time, comment, status)."""
         rows = []
+        effective = {id(a) for s in REACHES if (a := self.effective(s)) is not None}
         for a in self.approvals:
             status = "valid" if a.current else ("stale" if a.valid else "invalid")
             rows.append({
                 "file": a.file, "stage": a.stage, "decision": a.decision, "approver": a.approver_name,
                 "approver_id": a.approver_id, "time": a.time.isoformat() if a.time else None,
                 "comment": a.comment, "status": status,
+                # The latest valid record of its stage: the one that decides (older ones are history).
+                "effective": id(a) in effective,
             })
         return rows
 
