@@ -132,3 +132,18 @@ def test_weasyprint_never_fetches(rendered, ref):
 def test_long_date():
     assert cert.long_date("2026-12-01T10:00:00Z") == "1 December 2026"
     assert cert.long_date("garbage") == "garbage"
+
+
+def test_a_name_too_long_for_a_qr_code_renders_without_one():
+    credential, data, token = issue("N" * 3000)
+    context = cert.certificate_context(credential, data, token, None, embedded=False, json_name="x.json")
+    assert context["qr_svg"] is None
+    html = cert.render_html(context)
+    assert "N" * 3000 in html and "<svg" not in html
+
+
+def test_location_text_names_the_country():
+    text = cr._location_text(cr.ActivityFact("x", "y", "abroad", "DE"))
+    assert text.startswith("Abroad, ") and "DE" in text
+    assert cr._location_text(cr.ActivityFact("x", "y", "home", None)) == "At home"
+    assert cr._location_text(cr.ActivityFact("x", "y", "abroad", "\u202eXX")) == "Abroad, \u202eXX"

@@ -54,8 +54,15 @@ def certify_command(
         raise fail(str(exc)) from None
     for warning in warnings:
         say(warning)
+    import sys
+
+    def progress(step: str) -> None:
+        # Chatter only for a person watching: issuing takes a few seconds.
+        if sys.stderr.isatty():
+            say(f"cim certify: {step}…")
+
     try:
-        issued = certify(root, prog, signing_key, trust_list)
+        issued = certify(root, prog, signing_key, trust_list, progress=progress)
     except CertifyError as exc:
         raise fail(str(exc), EXIT_FINDINGS) from None
     except OSError as exc:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 CREDENTIALS_DIR = "credentials"
 MAX_CREDENTIAL_FILES = 50
@@ -45,11 +45,13 @@ def _credentials_folder(root: str) -> str:
     return folder
 
 
-def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.datetime | None = None) -> Issued:
+def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.datetime | None = None, progress: Callable[[str], None] | None = None) -> Issued:
     """Issue the credential for the portfolio at ``root``; raises CertifyError.
 
-    ``key`` is a loaded SigningKey (cim_cli.trust.keys), ``trust`` the TrustList.
+    ``key`` is a loaded SigningKey (cim_cli.trust.keys), ``trust`` the TrustList;
+    ``progress`` is told each step (rendering the PDF takes seconds).
     """
+    progress = progress or (lambda message: None)
     from cim_cli.atomic import write_bytes
     from cim_cli.engine import validate_path
     from cim_cli.load.portfolio import load_portfolio
@@ -65,6 +67,7 @@ def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.da
         raise CertifyError("this portfolio is already certified; to issue again, revoke the existing credential in the trust list first")
     if result.stage != "presented":
         raise CertifyError(f"the portfolio is at stage '{result.stage}'; cim certify needs 'presented' (every approval valid over unchanged files, and the presentation recorded)")
+    progress("signing the credential")
     facts = credential.certificate_facts(result, portfolio, programme, key.did)
     try:
         issued = credential.issue_credential(facts, key.private, issued=now)
@@ -75,6 +78,7 @@ def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.da
     token = tokens.make_token(tokens.claims_for(issued, data), key.private)
     site = getattr(programme, "site_url", None)
     html = certificate.render_html(certificate.certificate_context(issued, data, token, site, embedded=False, json_name=f"{stem}.json"))
+    progress("rendering the certificate")
     pdf_html = certificate.render_html(certificate.certificate_context(issued, data, token, site, embedded=True))
     try:
         pdf = certificate.render_pdf(pdf_html, data)

@@ -170,10 +170,23 @@ def achievement_id(issuer_did: str, title: str) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"cim:achievement:{issuer_did}:{title}"))
 
 
+def country_name(code: str) -> str:
+    """``Germany (DE)`` for an ISO code cim knows (cim_cli.countries, from main), else the code."""
+    try:
+        from cim_cli.countries import is_code, name
+    except ImportError:  # the countries module arrives with the hardening work on main
+        return code
+    try:
+        return f"{name(code)} ({code})" if is_code(code) and name(code) != code else code
+    except Exception:  # noqa: BLE001 - a country's name is a courtesy, never a reason to fail issuing
+        return code
+
+
 def _location_text(activity: ActivityFact) -> str:
     where = {"home": "At home", "abroad": "Abroad"}.get(activity.location, activity.location or "")
     if activity.country:
-        return f"{where}, {activity.country}" if where else activity.country
+        country = country_name(activity.country)
+        return f"{where}, {country}" if where else country
     return where
 
 
