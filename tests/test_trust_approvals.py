@@ -640,3 +640,18 @@ def test_random_byte_flips_never_crash(cohort):
             same = False
         # Only a flip that leaves the signed content as it was (JSON whitespace, say) may still count.
         assert result.stage == ("report-submitted" if same else "ready-for-review"), bytes(data)
+
+
+def test_an_image_dropped_from_the_report_is_not_added_to_the_activities(cohort):
+    """The activities approval records which evidence/ files it left to the report."""
+    cohort.approve("activities")
+    cohort.approve("report")
+    report = cohort.ada / "report.md"
+    text = report.read_text()
+    assert "poster-session.png" in text
+    report.write_text("\n".join(line for line in text.splitlines() if "poster-session.png" not in line) + "\n")
+    result = cohort.result()
+    assert result.stage == "report-submitted"
+    assert [(f.file, f.message.split(" ")[0]) for f in result.findings if f.rule == "approval-stale"] == [("approvals/0002-report.json", "report.md")]
+    statement = json.loads(base64.b64decode(json.loads((cohort.ada / ACTIVITIES).read_text())["payload"]))
+    assert statement["predicate"]["left_to_report"] == ["evidence/report/poster-session.png"]

@@ -14,7 +14,8 @@ created exclusively: never overwritten). The file is a DSSE envelope
                    "previous": null | {"name": "approvals/0001-….json", "sha256": "…"},
                    "programme": {"name": "programme.yaml", "sha256": "…"} | null,
                    "digests": "git-text-auto",
-                   "presentation": {"date": "…", "kind": "ceremony|poster"}  # presentation only
+                   "presentation": {"date": "…", "kind": "ceremony|poster"},  # presentation only
+                   "left_to_report": ["evidence/report/photo.png"]  # activities only
                    }}
 
 Scopes (what the subject lists): ``activities`` = student.yaml and every file
@@ -104,12 +105,19 @@ def scope_files(root: str, stage: str, portfolio: "Portfolio | None" = None) -> 
     if stage == "report":
         files = {"report.md"} if os.path.lexists(os.path.join(root, "report.md")) else set()
         return sorted(files | report_images)
-    evidence = {_normal(e.ref.path) for a in portfolio.activities for e in a.evidence}
-    report_only = report_images - evidence
     files = {"student.yaml"} if os.path.lexists(os.path.join(root, "student.yaml")) else set()
     for folder in ACTIVITY_FOLDERS:
         files.update(walk_files(root, folder))
-    return sorted(files - report_only)
+    return sorted(files - report_only_images(portfolio))
+
+
+def report_only_images(portfolio: "Portfolio") -> set[str]:
+    """Files the report shows that no activity names as evidence."""
+    from cim_cli.model import OK
+
+    report_images = {_normal(i.path) for i in portfolio.report_images if i.status == OK}
+    evidence = {_normal(e.ref.path) for a in portfolio.activities for e in a.evidence}
+    return report_images - evidence
 
 
 def digests_of(root: str, names: Iterable[str]) -> dict[str, str | None]:
@@ -292,7 +300,7 @@ class _Reader:
         checks.append(self.time(when))
         checks.append(self.student(approval["student_id"]))
         checks.append(self.chain(pred, sequence, stage, before, duplicate, chain_ok_before))
-        digests, changes = self.digests(stage, approval["subjects"])
+        digests, changes = self.digests(stage, approval["subjects"], pred.get("left_to_report"))
         checks.append(digests)
         return Approval(**approval, checks=tuple(checks), changes=tuple(changes))
 
@@ -366,7 +374,7 @@ class _Reader:
             return Check("chain", False, f"follows {before.file}, whose own chain is broken")
         return Check("chain", True, f"follows {before.file}")
 
-    def digests(self, stage: str, subjects: dict[str, str]) -> tuple[Check, list[tuple[str, str]]]:
+    def digests(self, stage: str, subjects: dict[str, str], left_to_report: object = None) -> tuple[Check, list[tuple[str, str]]]:
         changes: list[tuple[str, str]] = []
         for name, digest in subjects.items():
             now = self.digest(name)
@@ -375,7 +383,9 @@ class _Reader:
             elif now != digest:
                 changes.append((name, "modified"))
         if stage != "presentation":
-            changes += [(name, "added") for name in self.scope(stage) if name not in subjects]
+            # Images the activities approval left to the report when it was signed are not "added" later.
+            left = set(left_to_report) if isinstance(left_to_report, list) else set()
+            changes += [(name, "added") for name in self.scope(stage) if name not in subjects and name not in left]
         changes.sort()
         if changes:
             listed = ", ".join(f"{name} ({how})" for name, how in changes[:10])
@@ -473,6 +483,13 @@ def build_statement(
     }
     if stage == "presentation":
         predicate["presentation"] = {"date": date, "kind": kind}
+    if stage == "activities":
+        # Files under evidence/ that only the report shows: the report approval covers them.
+        if portfolio is None:
+            from cim_cli.load.portfolio import load_portfolio
+
+            portfolio = load_portfolio(root)
+        predicate["left_to_report"] = sorted(report_only_images(portfolio))
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": n, "digest": {"sha256": d}} for n, d in digests.items() if d is not None],
