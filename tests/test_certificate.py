@@ -107,6 +107,10 @@ def test_pdf_is_pdf_a_3b_with_the_credential_attached(rendered):
     spec = names[1].get_object()
     assert spec["/AFRelationship"] == "/Source"
     assert any(f.get_object() == spec for f in reader.trailer["/Root"]["/AF"])
+    root = reader.trailer["/Root"]
+    assert root["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"  # sRGB output intent, as PDF/A requires
+    assert root["/MarkInfo"]["/Marked"] and root["/Lang"] == "en"  # tagged, with a language
+    assert reader.metadata.title == f"Certificate of International Merits: {cr.student_name(credential)}"
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
     assert "Certificate of International Merits" in text and credential["id"] in text
