@@ -253,3 +253,33 @@ def test_tampered_pdfs_fail(pdfs, name, check):
 def test_truncated_pdf_is_unreadable(pdfs):
     with pytest.raises(cv.Unreadable):
         cv.verify_file(str(pdfs / "truncated.pdf"), trust(), now=NOW)
+
+
+HOSTILE_VALUES = [None, [], {}, 1e308, True, "", "@id", {"@id": 5}, {"@type": 5}, {"@value": {}}, {"@list": 5}, {"@context": {"x": "http://e/x"}, "x": 1},
+                  {"@graph": [1]}, {"@reverse": {"a": 1}}, [[[[1]]]], {"@value": "x", "@type": "@json"}, {"@included": 1}, {"@nest": 1}]
+
+
+def test_hostile_values_anywhere_fail_checks_never_crash():
+    import random
+
+    paths = [p for p in _all_paths(ISSUED) if p]
+    rng = random.Random(20261202)
+    for path, value in rng.sample([(p, v) for p in paths for v in HOSTILE_VALUES], 150):
+        doc = copy.deepcopy(ISSUED)
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        if node[path[-1]] == value:
+            continue
+        node[path[-1]] = copy.deepcopy(value)
+        assert failed(doc), (path, value)
+
+
+def _all_paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _all_paths(v, prefix + (k,))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _all_paths(v, prefix + (i,))

@@ -167,6 +167,8 @@ def verify_proof(document: Any, public_key: bytes | None = None) -> str | None:
         if len(proof) > 8:
             return "the document carries more than 8 proofs"
         for number, item in enumerate(proof, 1):
+            if not isinstance(item, dict):
+                return f"proof {number} of {len(proof)} is not a proof object"
             reason = verify_proof({**document, "proof": item}, public_key)
             if reason is not None:
                 return reason if len(proof) == 1 else f"proof {number} of {len(proof)}: {reason}"
