@@ -124,3 +124,22 @@ def test_cli_certify(tmp_path, monkeypatch):
     assert all(line.startswith("credentials/") for line in lines)
     missing = runner.invoke(app, ["certify", "--key", str(tmp_path / "nope.pem")])
     assert missing.exit_code == 2
+
+
+def test_credential_invalid_findings_name_the_file_and_the_check(tmp_path):
+    cohort = presented(tmp_path)
+    issued = ct.certify(str(cohort.ada), cohort.programme(), cohort.staff["registrar"], cohort.trust())
+    rel = "credentials/" + issued.json_path.rsplit("/", 1)[-1]
+    assert [f for f in cohort.result().findings if f.rule == "credential-invalid"] == []
+    doc = json.loads((cohort.ada / rel).read_text())
+    doc["credentialSubject"]["achievement"]["name"] = "Certificate of Excellence"
+    (cohort.ada / "credentials" / "forged.json").write_text(json.dumps(doc))
+    (cohort.ada / "credentials" / "junk.json").write_bytes(b"\xff")
+    result = cohort.result()
+    assert result.stage == "certified"  # the genuine one still counts
+    found = sorted((f.file, f.severity, f.message) for f in result.findings if f.rule == "credential-invalid")
+    assert [(file, severity) for file, severity, _ in found] == [("credentials/forged.json", "error"), ("credentials/junk.json", "error")]
+    assert "(proof: the signature does not match" in found[0][2] and "is not a JSON credential" in found[1][2]
+    assert all(message.endswith("remove it, or ask the programme to issue a new one") for _, _, message in found)
+    (cohort.ada / rel).unlink()
+    assert cohort.result().stage == "presented"

@@ -129,6 +129,10 @@ CASES = {
         {**complete_activity("cafe"), "approvals/notes.txt": "approved!"},
         [("approval-invalid", "approvals/notes.txt", None)],
     ),
+    "a credential and no trust list to check it": (
+        {**complete_activity("cafe"), "credentials/mine.json": '{"id": "urn:uuid:x"}'},
+        [("credential-invalid", "credentials", None)],
+    ),
 }
 
 

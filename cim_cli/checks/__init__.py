@@ -14,6 +14,7 @@ from cim_cli.checks import (
     approval_invalid,
     approval_stale,
     category,
+    credential_invalid,
     dates,
     encoding,
     engagements,
@@ -50,6 +51,7 @@ _MODULES: tuple[ModuleType, ...] = (
     report_structure,
     approval_invalid,
     approval_stale,
+    credential_invalid,
 )
 
 RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}

@@ -110,53 +110,99 @@ def credential_files(root: str) -> list[str]:
     return [os.path.join(folder, n) for n in names[:MAX_CREDENTIAL_FILES] if os.path.isfile(os.path.join(folder, n)) and not os.path.islink(os.path.join(folder, n))]
 
 
-def valid_credential_for(portfolio: Any, trust: Any, now: datetime.datetime | None = None) -> str | None:
-    """The path of a valid credential for this portfolio's student in ``credentials/``, or None.
+@dataclass(frozen=True)
+class CredentialVerdict:
+    """One file of ``credentials/`` judged for this portfolio: why it does not count, or None."""
 
-    Valid: every check of :func:`cim_cli.trust.credential_verify.credential_checks`
-    passes against ``trust`` (proof, trusted issuer key with the issuer role,
-    dates, not revoked), and it names this student: their email (salted hash)
-    and their name as student.yaml gives them.
+    file: str  # relative to the portfolio, e.g. credentials/<uuid>.json
+    problem: str | None
+
+
+_VERDICTS: dict[tuple, tuple[CredentialVerdict, ...]] = {}
+
+
+def credential_verdicts(portfolio: Any, trust: Any, now: datetime.datetime | None = None) -> tuple[CredentialVerdict, ...]:
+    """Every ``credentials/*.json`` of the portfolio judged against ``trust`` (a TrustList).
+
+    A credential counts when every check of
+    :func:`cim_cli.trust.credential_verify.credential_checks` passes (proof,
+    trusted issuer key with the issuer role, dates, not revoked) and it names
+    this student: their name and email (salted hash) as student.yaml gives
+    them. Remembered per file state and trust list, so the stage and the rule
+    verify each credential once.
     """
-    if trust is None:
-        return None
     files = credential_files(portfolio.root)
-    if not files:
-        return None
+    if not files or trust is None:
+        return ()
+    student = portfolio.student_data
+    email, name = student.get("email"), student.get("name")
+    states = []
+    for path in files:
+        try:
+            st = os.stat(path)
+            states.append((path, st.st_mtime_ns, st.st_size))
+        except OSError:
+            states.append((path, None, None))
+    key = (tuple(states), trust.sha256, email, name, (now or datetime.datetime.now(datetime.timezone.utc)).date())
+    if key in _VERDICTS:
+        return _VERDICTS[key]
+    verdicts = tuple(_judge(portfolio.root, path, trust, email, name, now) for path in files)
+    if len(_VERDICTS) > 256:
+        _VERDICTS.clear()
+    _VERDICTS[key] = verdicts
+    return verdicts
+
+
+def _judge(root: str, path: str, trust: Any, email: Any, name: Any, now: datetime.datetime | None) -> CredentialVerdict:
     from cim_cli.load import files as safe
     from cim_cli.trust.credential import email_matches, student_name
     from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES, credential_checks
 
-    student = portfolio.student_data
-    email, name = student.get("email"), student.get("name")
-    if not isinstance(email, str) or not isinstance(name, str):
-        return None
-    for path in files:
-        try:
-            credential = json.loads(safe.read_bytes(path, MAX_CREDENTIAL_BYTES).decode("utf-8"))
-        except (safe.ReadError, UnicodeDecodeError, ValueError, RecursionError):
-            continue
-        if not isinstance(credential, dict) or student_name(credential) != name.strip() or not email_matches(credential, email):
-            continue
-        if all(check.passed for check in credential_checks(credential, trust, now)):
-            return path
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    try:
+        credential = json.loads(safe.read_bytes(path, MAX_CREDENTIAL_BYTES).decode("utf-8"))
+    except safe.ReadError as exc:
+        return CredentialVerdict(rel, f"{exc.message}")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return CredentialVerdict(rel, "is not a JSON credential")
+    failed = [c for c in credential_checks(credential, trust, now) if not c.passed]
+    if failed:
+        return CredentialVerdict(rel, "; ".join(f"{c.name}: {c.detail}" for c in failed[:3]))
+    if not isinstance(name, str) or student_name(credential) != name.strip() or not isinstance(email, str) or not email_matches(credential, email):
+        return CredentialVerdict(rel, "was issued to someone else (its name or email is not this student's)")
+    return CredentialVerdict(rel, None)
+
+
+def valid_credential_for(portfolio: Any, trust: Any, now: datetime.datetime | None = None) -> str | None:
+    """The portfolio-relative path of a credential that counts for this student (see :func:`credential_verdicts`), or None."""
+    for verdict in credential_verdicts(portfolio, trust, now):
+        if verdict.problem is None:
+            return verdict.file
     return None
 
 
+def trust_for_portfolio(programme: Any, explicit_trust: Any = None) -> tuple[Any, str | None]:
+    """The trust list that judges a portfolio's credentials, or (None, why not)."""
+    if explicit_trust is not None:
+        return explicit_trust, None
+    from cim_cli.trust.trustlist import TrustListError, trust_list_for
+
+    try:
+        trust = trust_list_for(programme)
+    except TrustListError as exc:
+        return None, f"the trust list cannot be used: {exc.problems[0].message if exc.problems else exc}"
+    if trust is None:
+        return None, "no trust list: the programme file names none (trust: trust.yaml)"
+    return trust, None
+
+
 def portfolio_certified(portfolio: Any, programme: Any, explicit_trust: Any = None) -> bool:
-    """Whether ``credentials/`` holds a valid credential for this portfolio's student.
+    """Whether ``credentials/`` holds a credential that counts for this portfolio's student.
 
     Judged by ``explicit_trust`` (``--trust FILE``) or the programme's trust
     list; with neither, or an unusable one, nothing is certified.
     """
     if not credential_files(portfolio.root):
         return False
-    trust = explicit_trust
-    if trust is None:
-        from cim_cli.trust.trustlist import TrustListError, trust_list_for
-
-        try:
-            trust = trust_list_for(programme)
-        except TrustListError:
-            return False
+    trust, _ = trust_for_portfolio(programme, explicit_trust)
     return valid_credential_for(portfolio, trust) is not None

@@ -43,6 +43,11 @@ REPORT_FILE = "report.md"
 _EXPLICIT_TRUST: contextvars.ContextVar["TrustList | None"] = contextvars.ContextVar("cim_explicit_trust", default=None)
 
 
+def explicit_trust_list() -> "TrustList | None":
+    """The trust list given with ``--trust`` for this run, or None."""
+    return _EXPLICIT_TRUST.get()
+
+
 @contextmanager
 def using_trust_list(trust: "TrustList | None") -> Iterator[None]:
     """Judge approvals with ``trust`` inside the block (``--trust FILE``)."""
@@ -188,7 +193,7 @@ def _certified(portfolio: "Portfolio", programme: "Programme", evaluation: Evalu
     """A valid credential for this student in credentials/, judged by the same trust list."""
     from cim_cli.trust.certify import portfolio_certified
 
-    return portfolio_certified(portfolio, programme, _EXPLICIT_TRUST.get())
+    return portfolio_certified(portfolio, programme, explicit_trust_list())
 
 
 # The last stage: whether a valid credential was issued for this portfolio
