@@ -124,6 +124,9 @@ class FileRef:
     what: str  # "evidence", "reflection", "image"
     reason: str = ""  # why the status is not OK, as a phrase: "does not exist"
     size: int | None = None
+    # Where the path really leads (symbolic links followed), relative to the
+    # portfolio root and '/'-separated; None unless status is OK.
+    real: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +136,10 @@ class Evidence:
     ref: FileRef
     kind: str | None
     description: str | None
-    sha256: str | None
+    sha256: str | None  # as recorded when the evidence was added
+    # SHA-256 of the file as it is now; computed only when one was recorded.
+    actual_sha256: str | None = None
+    index: int = 0  # position in the record's evidence list
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +163,15 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalProgramme:
+    """A ``programme.yaml`` found inside the portfolio: never used to judge it."""
+
+    file: str  # relative to the portfolio root
+    sha256: str | None  # of its bytes; None when it could not be read
+    reason: str = ""  # why it could not be read
+
+
+@dataclass(frozen=True, slots=True)
 class Portfolio:
     """A student's portfolio folder as loaded from disk (or from a git revision)."""
 
@@ -168,6 +183,8 @@ class Portfolio:
     diary: tuple[MarkdownDocument, ...]
     # Problems not tied to one record: unreadable folders, unsafe entries.
     problems: tuple[LoadProblem, ...] = ()
+    # A programme file the student keeps in the portfolio (rule programme-in-portfolio).
+    local_programme: LocalProgramme | None = None
 
     @property
     def student_data(self) -> Mapping[str, Any]:

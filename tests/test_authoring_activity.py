@@ -186,3 +186,29 @@ def test_a_symlinked_folder_leading_outside_is_refused(tmp_path):
     assert "outside the portfolio" in r.stderr
     assert list(outside.iterdir()) == []
     assert not (root / "activities" / "spanish-language-cafe.yaml").exists()
+
+
+@pytest.mark.parametrize("given, code", [("Germany", "DE"), ("germany", "DE"), ("UK", "GB"), ("Deutschland", "DE"), ("Sverige", "SE"), ("Germny", "DE")])
+def test_country_names_get_the_iso_code_suggested(tmp_path, given, code):
+    root = new_portfolio(tmp_path)
+    before = snapshot(root)
+    r = cim("activity", "add", "--portfolio", root, "--title", "Exchange", "--category", "exchange-studies",
+            "--location", "abroad", "--country", given, "--start", "2024-02-01")
+    assert r.exit_code == 2
+    assert f"did you mean --country {code}?" in r.stderr
+    assert snapshot(root) == before
+
+
+def test_home_activity_in_a_foreign_country_is_warned(tmp_path):
+    root = new_portfolio(tmp_path)
+    r = cim("activity", "add", "--portfolio", root, *CAFE, "--country", "DE")
+    assert r.exit_code == 0, r.stderr
+    assert "at home, but the country is DE (Germany)" in r.stderr and "--location abroad" in r.stderr
+
+
+def test_validate_suggests_the_code_for_a_country_name(make_portfolio):
+    from conftest import activity_yaml, complete_activity, result_of
+
+    path = make_portfolio({**complete_activity("x"), "activities/x.yaml": activity_yaml("x", category="conference", location="abroad", country="Germany")})
+    (finding,) = [f for f in result_of(path).findings if f.rule == "schema"]
+    assert finding.message.endswith("is not a two-letter country code; did you mean DE?") and finding.line == 9

@@ -14,8 +14,13 @@ from cim_cli.authoring.slug import MAX_SLUG, slugify, unique_slug
         ("Exchange semester at Charité – Universitätsmedizin Berlin", "exchange-semester-at-charite-universitatsmedizin-berlin"),
         ("Straße in Łódź, Ærø & Øresund", "strasse-in-lodz-aero-oresund"),
         ("  --Poster @ Kyoto!!  ", "poster-kyoto"),
-        ("日本語の会議", "activity"),
-        ("😀😀", "activity"),
+        ("日本語の会議", "ri-ben-yu-no-hui-yi"),
+        ("한국어 카페", "han-gug-eo-ka-pe"),
+        ("Конференция в Москве", "konferentsiya-v-moskve"),
+        ("Συνέδριο υγείας", "synedrio-ygeias"),
+        ("مؤتمر الصحة", "mu-tmr-lshh"),
+        ("😀😀", "grinning-grinning"),
+        ("\u200b\u0301", "activity"),
         ("../../etc/passwd", "etc-passwd"),
         ("Crème brûlée 2025", "creme-brulee-2025"),
     ],
@@ -47,3 +52,8 @@ def test_unique_suffix_keeps_the_length_limit(tmp_path):
     (tmp_path / "activities" / f"{base}.yaml").write_text("x")
     slug = unique_slug(str(tmp_path), "y" * 100)
     assert slug.endswith("-2") and len(slug) <= MAX_SLUG
+
+
+def test_titles_in_one_script_get_distinct_readable_slugs(tmp_path):
+    slugs = {slugify(t) for t in ("東京の学会", "大阪の学会", "Семинар в Киеве", "Семинар в Минске")}
+    assert len(slugs) == 4 and "activity" not in slugs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 import pytest
@@ -121,6 +122,42 @@ CASES = {
         {**complete_activity("cafe"), "report.md": full_report() + "![me](evidence/me.jpg)\n"},
         [("file-missing", "report.md", 23)],
     ),
+    "evidence: the student record": (
+        {**complete_activity("cafe"), A: activity_yaml("cafe", evidence="\n  - path: student.yaml")},
+        [("evidence-location", A, 7)],
+    ),
+    "evidence: the activity's own record": (
+        {**complete_activity("cafe"), A: activity_yaml("cafe", evidence="\n  - path: activities/cafe.yaml")},
+        [("evidence-location", A, 7)],
+    ),
+    "evidence: digest matches": (
+        {**complete_activity("cafe"), A: activity_yaml("cafe", evidence=f"\n  - path: evidence/cafe/proof.pdf\n    sha256: {hashlib.sha256(b'%PDF-1.4').hexdigest()}")},
+        [],
+    ),
+    "evidence: digest does not match": (
+        {**complete_activity("cafe"), A: activity_yaml("cafe", evidence=f"\n  - path: evidence/cafe/proof.pdf\n    sha256: {'a' * 64}")},
+        [("evidence-digest", A, 8)],
+    ),
+    "reflection shared by two activities": (
+        {
+            **complete_activity("cafe"),
+            **complete_activity("club", title="Club"),
+            "activities/club.yaml": activity_yaml("club", title="Club", reflection="reflections/cafe.md"),
+        },
+        [("reflection-shared", "activities/club.yaml", 9)],
+    ),
+    "record copied under another name": (
+        {**complete_activity("cafe"), **complete_activity("copy"), "activities/copy.yaml": "# a copy\n" + activity_yaml("cafe", reflection="reflections/copy.md")},
+        [("activity-duplicate", "activities/copy.yaml", 1)],
+    ),
+    "virtual exchange in a course with a short reflection": (
+        {**complete_activity("cafe", category="virtual-exchange", curriculum="formal", engagements=None)},
+        [("formal-reflection", "reflections/cafe.md", 1)],
+    ),
+    "virtual exchange outside the curriculum": (
+        {**complete_activity("cafe", category="virtual-exchange", curriculum="informal", engagements=None)},
+        [],
+    ),
     "report image remote": (
         {**complete_activity("cafe"), "report.md": full_report() + "![me](https://example.com/me.jpg)\n"},
         [("file-missing", "report.md", 23)],
@@ -132,6 +169,11 @@ CASES = {
     "a credential and no trust list to check it": (
         {**complete_activity("cafe"), "credentials/mine.json": '{"id": "urn:uuid:x"}'},
         [("credential-invalid", "credentials", None)],
+    ),
+    # Judged by the built-in defaults: any programme.yaml inside differs (see test_programme_trust).
+    "programme inside": (
+        {**complete_activity("cafe"), "programme.yaml": "requirements:\n  min_activities: 1\n"},
+        [("programme-in-portfolio", "programme.yaml", 1)],
     ),
 }
 
@@ -192,3 +234,51 @@ def test_symlinked_reflection_outside_is_unsafe(make_portfolio, tmp_path):
     os.symlink(outside, path / "reflections" / "cafe.md")
     assert ("path-unsafe", A, None) in findings_of(path)
     assert result_of(path).counting_activities == 0
+
+
+def test_evidence_symlink_inside_evidence_to_a_record(make_portfolio):
+    path = make_portfolio(complete_activity("cafe"))
+    os.symlink("../../student.yaml", path / "evidence" / "cafe" / "link.pdf")
+    (path / A).write_text(activity_yaml("cafe", evidence="\n  - path: evidence/cafe/link.pdf"))
+    found = result_of(path).findings
+    assert [(f.rule, f.line) for f in found] == [("evidence-location", 7)]
+    assert "leads to 'student.yaml'" in found[0].message
+    assert result_of(path).counting_activities == 0
+
+
+def test_tampered_evidence_does_not_count(make_portfolio):
+    path = make_portfolio(complete_activity("cafe"))
+    (path / A).write_text(activity_yaml("cafe", evidence=f"\n  - path: evidence/cafe/proof.pdf\n    sha256: {hashlib.sha256(b'%PDF-1.4').hexdigest()}"))
+    assert result_of(path).counting_activities == 1
+    (path / "evidence" / "cafe" / "proof.pdf").write_bytes(b"%PDF-1.4 edited")
+    assert result_of(path).counting_activities == 0
+
+
+def test_reflection_shared_through_a_symlink(make_portfolio):
+    path = make_portfolio({**complete_activity("cafe"), **complete_activity("club", title="Club")})
+    (path / "reflections" / "club.md").unlink()
+    os.symlink("cafe.md", path / "reflections" / "club.md")
+    assert ("reflection-shared", "activities/club.yaml", 1) in findings_of(path)
+
+
+def test_duplicate_records_compare_content_not_spelling(make_portfolio):
+    flow = "{title: Language café, category: language-cafe, location: home, start: 2024-10-01, engagements: 3, evidence: [{path: evidence/cafe/proof.pdf, kind: certificate}]}\n"
+    path = make_portfolio({**complete_activity("cafe"), "activities/flow.yaml": flow, "reflections/flow.md": "# R\n\n" + WORDS_60})
+    assert ("activity-duplicate", "activities/flow.yaml", 1) in findings_of(path)
+    other = make_portfolio({**complete_activity("cafe"), "activities/later.yaml": activity_yaml("later", start="2024-11-01"), "evidence/later/proof.pdf": b"x", "reflections/later.md": "# R\n\n" + WORDS_60})
+    assert not [f for f in findings_of(other) if f[0] == "activity-duplicate"]
+
+
+def test_formal_activity_needs_more_words_in_status_and_the_setting_applies(make_portfolio, tmp_path):
+    from cim_cli.programme import load_programme
+
+    files = complete_activity("vx", category="virtual-exchange", curriculum="formal", engagements=None)
+    path = make_portfolio(files)
+    (summary,) = result_of(path).activities
+    assert not summary.counts
+    assert summary.lacks == ("90 more words of reflection because it is part of your course (60 of 150)",)
+    off = tmp_path / "off.yaml"
+    off.write_text("requirements:\n  formal_reflection:\n    categories: []\n")
+    assert result_of(path, load_programme(str(off))).activities[0].counts
+    (path / "reflections" / "vx.md").write_text("# R\n\n" + " ".join(["word"] * 150))
+    assert result_of(path).activities[0].counts

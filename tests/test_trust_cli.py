@@ -134,6 +134,10 @@ def test_verify_exit_codes_and_json(env, monkeypatch):
     result = run("verify", "ada")
     assert result.exit_code == 0, result.stdout
     assert result.stdout.endswith("OK: ada (stage: report-approved)\n")
+    import hashlib
+
+    digest = hashlib.sha256((cohort.folder / "programme.yaml").read_bytes()).hexdigest()
+    assert result.stdout.startswith(f"ada: portfolio of ada-2023-0142, judged by {cohort.folder / 'programme.yaml'} (sha256 {digest})\n")
     for name in ("signature", "key trusted", "role", "validity dates", "revocation", "time", "student", "chain", "digests"):
         assert f"OK    {name}:" in result.stdout
     (cohort.ada / "report.md").write_text("changed\n")

@@ -109,7 +109,7 @@ def build_record(given: ActivityInput, programme, *, slug: str, today: datetime.
         raise BadValue(f"--location must be home or abroad, not {text['location']!r}")
     country = text.get("country") or None
     if country is not None:
-        country = country.upper()
+        country = _country_code(country)
     if location == "abroad" and not country:
         raise BadValue("an activity abroad needs the country: add --country with its two-letter code, e.g. --country DE")
     for name in ("start", "end"):
@@ -149,6 +149,17 @@ def build_record(given: ActivityInput, programme, *, slug: str, today: datetime.
     return record, _warnings(record, programme, need, today or datetime.date.today())
 
 
+def _country_code(given: str) -> str:
+    """The ISO code for --country, or BadValue that suggests one (``Germany`` -> DE)."""
+    from cim_cli.countries import is_code, suggest
+
+    if is_code(given.strip().upper()) and len(given.strip()) == 2:
+        return given.strip().upper()
+    code = suggest(given)
+    hint = f"did you mean --country {code}?" if code else "use the two-letter ISO 3166-1 code, e.g. --country DE"
+    raise BadValue(f"--country {given!r} is not a country code; {hint}")
+
+
 def _flagged(message: str) -> str:
     """A schema message with the command-line flag instead of the field name."""
     head, sep, rest = message.partition(":")
@@ -163,6 +174,14 @@ def _warnings(record: dict, programme, need: int, today: datetime.date) -> list[
     where = entry.get("location", "any")
     if where in LOCATIONS and where != record["location"]:
         warnings.append(f"the category '{record['category']}' is meant for activities {'at ' if where == 'home' else ''}{where}, but this one is {record['location']}; check the category")
+    home_country = programme.data.get("country")
+    if record["location"] == "home" and record.get("country") and record["country"] != home_country:
+        from cim_cli.countries import name
+
+        warnings.append(
+            f"the activity is at home, but the country is {record['country']} ({name(record['country'])}); "
+            "if you travelled, record it with --location abroad (a partner's country in a virtual exchange is fine)"
+        )
     if datetime.date.fromisoformat(record["start"]) > today:
         warnings.append(f"the start {record['start']} is in the future; it will not count until it has taken place")
     if record.get("engagements", 1) < need:
@@ -173,14 +192,16 @@ def _warnings(record: dict, programme, need: int, today: datetime.date) -> list[
     return warnings
 
 
-def reflection_template(title: str, programme) -> str:
+def reflection_template(title: str, programme, record: dict | None = None) -> str:
     """The reflection file: a title, guidance in an HTML comment, one heading per question."""
-    need = programme.requirements["min_reflection_words"]
+    record = record or {}
+    need = programme.reflection_words_needed(record.get("category"), record.get("curriculum"))
+    why = " (more than usual: the activity is part of your course)" if programme.needs_extra_reflection(record.get("category"), record.get("curriculum")) else ""
     parts = [
         f"# Reflection: {escape_markdown(title)}",
         "",
         "<!--",
-        f"Write at least {need} words under the questions below, in your own words, soon after the activity.",
+        f"Write at least {need} words{why} under the questions below, in your own words, soon after the activity.",
         "Keep the headings. Text inside these comment marks does not count as words; you can delete it.",
         "See how many words count with: cim status",
         "-->",
@@ -214,7 +235,7 @@ def add_activity(root: str, given: ActivityInput, programme, *, today: datetime.
     record_path = os.path.join(activities, f"{slug}.yaml")
     write_text(record_path, text, exclusive=True)
     try:
-        write_text(os.path.join(reflections, f"{slug}.md"), reflection_template(record["title"], programme), exclusive=True)
+        write_text(os.path.join(reflections, f"{slug}.md"), reflection_template(record["title"], programme, record), exclusive=True)
     except BaseException:
         os.unlink(record_path)
         raise

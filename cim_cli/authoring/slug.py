@@ -1,10 +1,18 @@
 """Slugs: the ASCII kebab-case names of activities (``activities/<slug>.yaml``).
 
-A slug comes from the title: accents are transliterated (NFKD, then the
-combining marks dropped), a few letters NFKD leaves alone are spelled out
-(``ß`` -> ``ss``), everything else that is not a letter or digit becomes a
-hyphen. Titles with nothing left (all CJK, all emoji) fall back to
-``activity``. A slug is unique in the portfolio: no activity record,
+A slug comes from the title, transliterated to ASCII with anyascii (a
+maintained table for every script: ``Köln`` -> ``koln``, ``Москва`` ->
+``moskva``, ``東京の学会`` -> ``dong-jing-no-xue-hui``); syllables of scripts
+written without spaces (Han, Hangul, kana) are kept apart by hyphens so the
+slug stays readable. Everything else that is not a letter or digit becomes a
+hyphen; a title with nothing left falls back to ``activity``.
+
+Why ASCII rather than Unicode letters in file names: a student types the slug
+in ``cim evidence add SLUG FILE`` on any keyboard, macOS stores file names
+decomposed (NFD) while git and Linux compare bytes, and git shows non-ASCII
+names as octal escapes by default; ASCII slugs avoid all three.
+
+A slug is unique in the portfolio: no activity record,
 reflection or evidence folder of that name exists (compared ignoring case, as
 macOS and Windows file systems do), else ``-2``, ``-3`` ... is appended.
 """
@@ -20,16 +28,31 @@ from cim_cli.load.portfolio import ACTIVITIES_DIR, EVIDENCE_DIR, REFLECTIONS_DIR
 MAX_SLUG = 60
 FALLBACK = "activity"
 
-# Letters that NFKD does not decompose into ASCII plus a combining mark.
-_SPELLED = str.maketrans({"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
-                          "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "ı": "i"})
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def transliterate(title: str) -> str:
+    """ASCII spelling of ``title``, one character at a time.
+
+    anyascii spells a Han or Hangul character as a capitalised syllable
+    (``東`` -> ``Dong``); such syllables get a space between them.
+    """
+    from anyascii import anyascii
+
+    parts: list[str] = []
+    for ch in unicodedata.normalize("NFC", title):
+        if ch.isascii():
+            parts.append(ch)
+            continue
+        spelled = anyascii(ch)
+        syllable = spelled[:1].isupper() and ch.isalpha() and not unicodedata.name(ch, "").startswith(("LATIN", "GREEK", "CYRILLIC"))
+        parts.append(f" {spelled} " if syllable else spelled)
+    return "".join(parts)
 
 
 def slugify(title: str, *, max_length: int = MAX_SLUG, fallback: str = FALLBACK) -> str:
     """ASCII kebab-case of ``title``, at most ``max_length`` characters, never empty."""
-    text = unicodedata.normalize("NFKD", title.translate(_SPELLED))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    text = transliterate(title).lower()
     text = _NOT_ALNUM.sub("-", text).strip("-")
     return _shorten(text, max_length) or fallback
 

@@ -13,10 +13,13 @@ from cim_cli.cli.common import (
     EXIT_OK,
     Format,
     check_stage,
+    delimiter_option,
     fail,
     load_programme_or_exit,
     output,
+    programme_error,
     programme_option,
+    programme_resolver_or_exit,
     require_portfolio,
     use_colour,
 )
@@ -48,24 +51,30 @@ def validate(
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE instead of stdout."),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
+    delimiter: str = delimiter_option(),
 ) -> None:
     """Check portfolios and report every finding with its file and line."""
     from cim_cli import __version__
     from cim_cli.checks import rule_infos
     from cim_cli.engine import check_portfolio
     from cim_cli.load.portfolio import load_portfolio
-    from cim_cli.reporters import ReportContext, make_reporter
+    from cim_cli.programme import ProgrammeError
+    from cim_cli.reporters import make_reporter, run_context
     from cim_cli.revision import RevisionError, sources
 
     if rev is None:
         for path in portfolios:
             require_portfolio(path)
-    progs = [load_programme_or_exit(programme, path) for path in portfolios]
+    resolver = programme_resolver_or_exit(programme)
+    try:
+        progs = [resolver.for_portfolio(path) for path in portfolios]
+    except ProgrammeError as exc:
+        raise programme_error(exc) from None
     results = []
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
         with sources(portfolios, rev) as pairs, output(out) as stream:
-            context = ReportContext(__version__, progs[0].source, progs[0].title, rule_infos(), color=use_colour(stream))
+            context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter)
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
                 result = check_portfolio(load_portfolio(load), prog, path)
@@ -104,6 +113,7 @@ def export(
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="json, markdown, csv or html."),
     programme: Optional[str] = programme_option(),
     out: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
+    delimiter: str = delimiter_option(),
 ) -> None:
     """Export the summary of activities (student, activities, evidence, totals, stage)."""
     from cim_cli.exporters import export_portfolio
@@ -115,7 +125,7 @@ def export(
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
     with output(out) as stream:
-        export_portfolio(fmt.value, loaded, result, prog, stream)
+        export_portfolio(fmt.value, loaded, result, prog, stream, delimiter=delimiter)
 
 
 def rules(

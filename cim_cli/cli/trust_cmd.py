@@ -215,7 +215,8 @@ def render_verification(v, indent: str = "") -> str:
     lines: list[str] = []
     if v.kind == "portfolio":
         info = v.info
-        lines.append(f"{_shown(v.subject)}: portfolio of {_shown(info.get('student_id') or '?')}, programme {_shown(info.get('programme'))}")
+        digest = f" (sha256 {info['programme_sha256']})" if info.get("programme_sha256") else ""
+        lines.append(f"{_shown(v.subject)}: portfolio of {_shown(info.get('student_id') or '?')}, judged by {_shown(info.get('programme'))}{digest}")
     elif v.kind == "token":
         info = v.info
         lines.append(f"verification token for credential {_shown(info.get('id'))}")

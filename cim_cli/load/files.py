@@ -185,6 +185,28 @@ def read_bytes(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
+def sha256_of(path: str) -> str:
+    """SHA-256 (hex) of a regular file, read in chunks without ever blocking (see :func:`read_bytes`)."""
+    import hashlib
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ReadError("file-missing", f"cannot be opened ({exc.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ReadError("path-unsafe", "is not a regular file; it was not opened")
+        digest = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+        return digest.hexdigest()
+    except OSError as exc:
+        raise ReadError("file-missing", f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+
+
 def decode_text(data: bytes) -> str:
     """Decode UTF-8 with or without BOM; anything else raises ReadError('encoding')."""
     if data.startswith(_BOM):

@@ -20,6 +20,7 @@ from cim_cli.model import (
     Evidence,
     FileRef,
     LoadProblem,
+    LocalProgramme,
     MarkdownDocument,
     Portfolio,
     SourceMap,
@@ -27,6 +28,7 @@ from cim_cli.model import (
 )
 
 STUDENT_FILE = "student.yaml"
+PROGRAMME_FILE = "programme.yaml"  # never read as the rules: see cim_cli.programme
 REPORT_FILE = "report.md"
 ACTIVITIES_DIR = "activities"
 REFLECTIONS_DIR = "reflections"
@@ -63,7 +65,21 @@ class _Loader:
         activities = tuple(self.activity(slug, rel) for slug, rel in self.listing(ACTIVITIES_DIR, _YAML_SUFFIXES))
         report, images = self.report()
         diary = tuple(self.markdown(rel) for _, rel in self.listing(DIARY_DIR, (".md",)))
-        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems))
+        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems), self.local_programme())
+
+    def local_programme(self) -> LocalProgramme | None:
+        """The digest of a programme.yaml in the portfolio, to compare with the file that judges it."""
+        import hashlib
+
+        where = self.resolver.resolve(PROGRAMME_FILE)
+        if where.status == MISSING:
+            return None
+        if where.status != OK or where.path is None:
+            return LocalProgramme(PROGRAMME_FILE, None, where.reason)
+        try:
+            return LocalProgramme(PROGRAMME_FILE, hashlib.sha256(files.read_bytes(where.path, files.MAX_YAML_BYTES)).hexdigest())
+        except files.ReadError as exc:
+            return LocalProgramme(PROGRAMME_FILE, None, exc.message)
 
     # -- folders -----------------------------------------------------------
     def listing(self, folder: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -117,7 +133,19 @@ class _Loader:
     def ref(self, rel: object, referrer: str, pos: tuple[int | None, int | None], what: str) -> FileRef:
         text = rel if isinstance(rel, str) else ""
         where = self.resolver.resolve(text)
-        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size)
+        real = None
+        if where.status == OK and where.path is not None:
+            real = os.path.relpath(where.path, self.real).replace(os.sep, "/")
+        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size, real)
+
+    def digest(self, ref: FileRef, recorded: str | None) -> str | None:
+        """The file's SHA-256 now, when one was recorded to compare with (tampering shows)."""
+        if recorded is None or ref.status != OK:
+            return None
+        try:
+            return files.sha256_of(self.resolver.resolve(ref.path).path or "")
+        except files.ReadError:
+            return None
 
     def activity(self, slug: str, rel: str) -> Activity:
         record = self.yaml(rel)
@@ -129,14 +157,9 @@ class _Loader:
                 if not isinstance(item, dict) or not isinstance(item.get("path"), str) or not item["path"]:
                     continue  # the schema rule reports the malformed entry
                 pos = record.source.locate(("evidence", i, "path"))
-                evidence.append(
-                    Evidence(
-                        self.ref(item["path"], rel, pos, "evidence"),
-                        _text(item.get("kind")),
-                        _text(item.get("description")),
-                        _text(item.get("sha256")),
-                    )
-                )
+                ref = self.ref(item["path"], rel, pos, "evidence")
+                recorded = _text(item.get("sha256"))
+                evidence.append(Evidence(ref, _text(item.get("kind")), _text(item.get("description")), recorded, self.digest(ref, recorded), i))
         reflection_ref = reflection = None
         written = data.get("reflection")
         # An unreadable record says nothing about its reflection: do not guess.

@@ -499,14 +499,9 @@ def build_statement(
 
 
 def _programme_ref(programme: "Programme | None") -> dict | None:
-    if programme is None or programme.source == "built-in":
+    if programme is None or programme.path is None or programme.sha256 is None:
         return None
-    try:
-        with open(programme.source, "rb") as fh:
-            digest = hashlib.sha256(fh.read()).hexdigest()
-    except OSError:
-        return None
-    return {"name": os.path.basename(programme.source), "sha256": digest}
+    return {"name": os.path.basename(programme.path), "sha256": programme.sha256}
 
 
 def write_approval(root: str, statement: dict, key: "SigningKey", rel: str) -> str:
@@ -574,15 +569,14 @@ def approve(
     with using_trust_list(trust):
         portfolio = load_portfolio(root)
         result = check_portfolio(portfolio, programme, root)
+    blocking = [f for f in result.findings if f.severity == "error"]
+    if blocking:
+        raise ApprovalError(f"{root} has {len(blocking)} error(s); they must be fixed first (cim validate {root})")
     needed = REQUIRES[stage]
     # 'revise' may also withdraw an approval given earlier; 'approved' only advances by one stage.
     at_stage = stage_reached(result.stage, needed) if decision == "revise" else result.stage == needed
     if not at_stage:
         raise ApprovalError(f"{root} is at the stage '{result.stage}'; a '{stage}' approval needs it at '{needed}'")
-    # Activities are approved before the report is finished: a draft report's errors do not block them.
-    blocking = [f for f in result.findings if f.severity == "error" and not (stage == "activities" and f.file == "report.md")]
-    if blocking:
-        raise ApprovalError(f"{root} has {len(blocking)} error(s); they must be fixed first (cim validate {root})")
     student_id = portfolio.student_data.get("student_id")
     if not isinstance(student_id, str) or not student_id:
         raise ApprovalError(f"{root}/student.yaml has no student_id")

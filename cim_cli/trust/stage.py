@@ -8,7 +8,7 @@ is the latest valid one (a later ``revise`` withdraws an earlier
 is reached:
 
 * ``activities-approved``: the activities approval holds;
-* ``report-submitted``: and report.md exists with no error from any rule;
+* ``report-submitted``: and report.md exists with no finding from any rule;
 * ``report-approved``: and the report approval holds;
 * ``presented``: and a presentation record (role ``presentation``) holds;
 * ``certified``: and a valid credential for this student lies in ``credentials/`` (:mod:`cim_cli.trust.certify`).
@@ -202,8 +202,12 @@ CERTIFIED: Callable[["Portfolio", "Programme", Evaluation], bool] = _certified
 
 
 def report_passes(findings) -> bool:
-    """report.md exists and has no error finding (words, headings, structure, its images)."""
-    return not any(f.severity == "error" and f.file == REPORT_FILE for f in findings)
+    """report.md passes every report rule: no finding on it at all (words, headings, structure, its images).
+
+    Warnings count too: the report rules warn a student while drafting, and
+    a report is submitted only when nothing is left to fix.
+    """
+    return not any(f.file == REPORT_FILE for f in findings)
 
 
 def derive_stage(portfolio: "Portfolio", programme: "Programme", findings, base_stage: str) -> str:

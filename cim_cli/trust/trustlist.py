@@ -219,28 +219,23 @@ def portfolio_above(path: str) -> str | None:
         here = parent
 
 
-def safe_config_path(folder: str, name: str) -> str:
-    """The path of ``name`` (as a programme file writes it) inside ``folder``; TrustListError when unsafe.
-
-    Minimal stand-in for the hardening branch's ``cim_cli.programme.safe_config_path``:
-    ``..``, absolute paths and links leading out of ``folder`` are refused.
-    """
-    from cim_cli.load.files import Resolver
-    from cim_cli.model import OK
-
-    where = Resolver(folder).resolve(name)
-    if where.status != OK or where.path is None:
-        raise TrustListError(os.path.join(folder, name), [LoadProblem("path-unsafe", name, None, None, f"the trust list '{name}' {where.reason}")])
-    return where.path
-
-
 def trust_path_for(programme: "Programme") -> str | None:
-    """The trust list's path named by the programme file (``trust:``), or None when it names none."""
-    name = programme.data.get("trust") if isinstance(programme.data, dict) else None
-    if not isinstance(name, str) or not name or programme.source in ("built-in", ""):
+    """The trust list's real path named by the programme file (``trust:``), or None when it names none.
+
+    Resolved against the programme file's folder by
+    :func:`cim_cli.programme.safe_config_path`: no ``..``, no absolute path,
+    no link out of that folder, never inside a portfolio (TrustListError).
+    """
+    name = programme.trust
+    folder = programme.folder
+    if not name or folder is None:
         return None
-    folder = getattr(programme, "folder", None) or os.path.dirname(os.path.abspath(programme.source))
-    return safe_config_path(folder, name)
+    from cim_cli.programme import ProgrammeError, safe_config_path
+
+    try:
+        return safe_config_path(folder, name)
+    except ProgrammeError as exc:
+        raise TrustListError(os.path.join(folder, name), exc.problems) from None
 
 
 _CACHE: dict[tuple[str, int, int], TrustList] = {}

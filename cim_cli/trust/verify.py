@@ -76,6 +76,7 @@ def verify_portfolio(path: str, options: Options) -> Verification:
         "student_id": result.student_id,
         "stage": result.stage,
         "programme": programme.source,
+        "programme_sha256": programme.sha256,
         "trust": {"source": evaluation.trust_source, "sha256": evaluation.trust_sha256},
     }
     return Verification(path, "portfolio", tuple(checks), tuple(items), info)
