@@ -17,6 +17,9 @@ from cim_cli.programme import Programme
 from cim_cli.trust import has_approvals
 
 _REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
+# Rules about staff's signed records (approvals, credentials): a bad record
+# loses its own stage, it does not send the portfolio back to collecting.
+_SIGNED_RECORD_RULES = ("approval-", "credential-")
 
 
 def run_checks(portfolio: Portfolio, programme: Programme) -> list[Finding]:
@@ -181,7 +184,7 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         # Signed stages rest on the activities: a draft report's errors, or a
         # stray file in approvals/, do not undo an approval (they are still
         # errors, and report-submitted still needs a report without them).
-        unrelated = sum(1 for f in findings if f.severity == "error" and f.file != "report.md" and not f.rule.startswith("approval-"))
+        unrelated = sum(1 for f in findings if f.severity == "error" and f.file != "report.md" and not f.rule.startswith(_SIGNED_RECORD_RULES))
         signed = trust_stage.derive_stage(portfolio, programme, findings, compute_stage(counting, programme, unrelated))
         if stage_reached(signed, "activities-approved"):
             stage = signed

@@ -142,6 +142,13 @@ class Programme:
         value = self.data.get("trust")
         return value if isinstance(value, str) else None
 
+    @property
+    def site_url(self) -> str | None:
+        """The programme site's base URL (``site: {url: …}``), or None."""
+        site = self.data.get("site")
+        url = site.get("url") if isinstance(site, dict) else None
+        return url if isinstance(url, str) and url else None
+
     def needs_extra_reflection(self, category: object, curriculum: object) -> bool:
         """True for an activity that is part of a course (curriculum: formal) in a category that then needs more reflection."""
         rule = self.requirements.get("formal_reflection") or {}

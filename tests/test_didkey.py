@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cim_cli.trust import didkey
 
-VECTORS = Path(__file__).resolve().parent.parent.parent / "shared" / "vectors"
+VECTORS = Path(__file__).resolve().parent / "vectors"  # copies of ../shared/vectors (see its README)
 
 
 def _raw_public(seed: bytes) -> bytes:

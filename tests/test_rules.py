@@ -166,6 +166,10 @@ CASES = {
         {**complete_activity("cafe"), "approvals/notes.txt": "approved!"},
         [("approval-invalid", "approvals/notes.txt", None)],
     ),
+    "a credential and no trust list to check it": (
+        {**complete_activity("cafe"), "credentials/mine.json": '{"id": "urn:uuid:x"}'},
+        [("credential-invalid", "credentials", None)],
+    ),
     # Judged by the built-in defaults: any programme.yaml inside differs (see test_programme_trust).
     "programme inside": (
         {**complete_activity("cafe"), "programme.yaml": "requirements:\n  min_activities: 1\n"},

@@ -15,6 +15,7 @@ from cim_cli.checks import (
     approval_stale,
     activity_duplicate,
     category,
+    credential_invalid,
     dates,
     encoding,
     engagements,
@@ -61,6 +62,7 @@ _MODULES: tuple[ModuleType, ...] = (
     report_structure,
     approval_invalid,
     approval_stale,
+    credential_invalid,
     programme_in_portfolio,
 )
 

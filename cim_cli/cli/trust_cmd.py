@@ -16,7 +16,7 @@ from typing import List, Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail, load_programme_or_exit, programme_option, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, NAMED, fail, load_programme_or_exit, programme_option, say
 
 TRUST_HELP = "The staff trust list (default: the one the programme file names with 'trust:')."
 keys_app = typer.Typer(help="Staff signing keys: make one, show its did:key.", no_args_is_help=True)
@@ -66,8 +66,8 @@ def _load_key(path: str):
 @keys_app.command("init")
 def keys_init(
     out: str = typer.Option(..., "--out", metavar="FILE", help="Where to write the private key (never inside a portfolio or a repository)."),
-    name: str = typer.Option(..., "--name", help="Your name, as approvals and certificates show it."),
-    email: Optional[str] = typer.Option(None, "--email", help="Your email address, for the trust list."),
+    name: str = typer.Option(..., "--name", metavar="TEXT", help="Your name, as approvals and certificates show it."),
+    email: Optional[str] = typer.Option(None, "--email", metavar="EMAIL", help="Your email address, for the trust list."),
     roles: List[Role] = typer.Option(["activities", "report", "presentation"], "--role", help="What the key will sign (repeat the option); the trust list decides."),
     unencrypted: bool = typer.Option(False, "--unencrypted", help="Do not encrypt the key with a passphrase (only for tests and throw-away keys)."),
 ) -> None:
@@ -94,7 +94,7 @@ def keys_init(
 
 
 @keys_app.command("show")
-def keys_show(path: str = typer.Argument(..., metavar="FILE", help="A key file made by cim keys init.")) -> None:
+def keys_show(path: str = typer.Argument(..., click_type=NAMED, metavar="FILE", help="A key file made by cim keys init.")) -> None:
     """Print the did:key of a key file."""
     typer.echo(_load_key(path).did)
 
@@ -118,12 +118,12 @@ def _trust_for(trust_path: Optional[str], programme):
 
 
 def approve(
-    portfolio: str = typer.Argument(".", help="The portfolio folder (default: the current folder, or the portfolio that contains it)."),
+    portfolio: str = typer.Argument(".", click_type=NAMED, metavar="[PORTFOLIO]", show_default=False, help="The portfolio folder (default: the current folder, or the portfolio that contains it)."),
     stage: Stage = typer.Option(..., "--stage", help="What you approve: activities, report or presentation."),
     key: str = typer.Option(..., "--key", metavar="FILE", help="Your private key (cim keys init)."),
     decision: Decision = typer.Option(Decision.approved, "--decision", help="approved, or revise: signed feedback that does not advance the stage."),
-    comment: str = typer.Option("", "--comment", help="A comment for the student (required with --decision revise)."),
-    date: Optional[str] = typer.Option(None, "--date", metavar="YYYY-MM-DD", help="The day of the decision, or of the presentation (default: today)."),
+    comment: str = typer.Option("", "--comment", metavar="TEXT", help="A comment for the student (required with --decision revise)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day (YYYY-MM-DD) of the decision, or of the presentation (default: today)."),
     kind: Optional[Kind] = typer.Option(None, "--kind", help="For --stage presentation: ceremony or poster."),
     commit: bool = typer.Option(False, "--commit", help="Commit the approval file (git), with you as its author."),
     programme: Optional[str] = programme_option(),
@@ -171,7 +171,7 @@ def _commit(root: str, rel: str, stage: str, decision: str, entry) -> None:
 
 
 def verify(
-    paths: List[str] = typer.Argument(..., metavar="FILE...", help="Portfolio folders (their approvals)."),
+    paths: List[str] = typer.Argument(..., click_type=NAMED, metavar="FILE...", help="Credentials (.json), certificates (.pdf, the credential attached), portfolio folders (their approvals), or a certificate's QR token (cimv1.… or …/verify.html#cimv1.…)."),
     programme: Optional[str] = programme_option(),
     trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
     fmt: VerifyFormat = typer.Option(VerifyFormat.text, "--format", "-f", help="text or json."),
@@ -217,6 +217,16 @@ def render_verification(v, indent: str = "") -> str:
         info = v.info
         digest = f" (sha256 {info['programme_sha256']})" if info.get("programme_sha256") else ""
         lines.append(f"{_shown(v.subject)}: portfolio of {_shown(info.get('student_id') or '?')}, judged by {_shown(info.get('programme'))}{digest}")
+    elif v.kind == "token":
+        info = v.info
+        lines.append(f"verification token for credential {_shown(info.get('id'))}")
+        lines.append(f"  {_shown(info.get('title'))} for {_shown(info.get('name'))}, issued {_shown(info.get('issued'))} by {_shown(info.get('issuer'))}")
+        lines.append(f"  credential file SHA-256 {_shown(info.get('sha256'))} (compare it with the certificate)")
+    elif v.kind in ("credential", "certificate") and v.info.get("id"):
+        info = v.info
+        lines.append(f"{_shown(v.subject)}: {v.kind} {_shown(info['id'])}")
+        lines.append(f"  {_shown(info.get('title') or '?')} for {_shown(info.get('name') or '?')}, issued {_shown(info.get('issued') or '?')} by {_shown(info.get('issuer') or '?')}")
+        lines.append(f"  credential file SHA-256 {info.get('sha256')}")
     for check in v.checks:
         lines.append(f"{indent}  {'OK  ' if check.passed else 'FAIL'}  {check.name}: {_shown(check.detail)}")
     for item in v.items:

@@ -11,7 +11,7 @@ is reached:
 * ``report-submitted``: and report.md exists with no finding from any rule;
 * ``report-approved``: and the report approval holds;
 * ``presented``: and a presentation record (role ``presentation``) holds;
-* ``certified``: and :data:`CERTIFIED` says so (the credential layer plugs in there).
+* ``certified``: and a valid credential for this student lies in ``credentials/`` (:mod:`cim_cli.trust.certify`).
 
 Findings: ``approval-invalid`` for every record that fails a check other
 than its digests (and for files in approvals/ that are not approvals);
@@ -41,6 +41,11 @@ REPORT_FILE = "report.md"
 
 # Set by commands given ``--trust FILE`` (cim verify, cim approve): that list judges instead of the programme's.
 _EXPLICIT_TRUST: contextvars.ContextVar["TrustList | None"] = contextvars.ContextVar("cim_explicit_trust", default=None)
+
+
+def explicit_trust_list() -> "TrustList | None":
+    """The trust list given with ``--trust`` for this run, or None."""
+    return _EXPLICIT_TRUST.get()
 
 
 @contextmanager
@@ -184,13 +189,16 @@ def _evaluate(portfolio: "Portfolio", programme: "Programme", explicit: "TrustLi
     return Evaluation(approvals, bad, trust.source if trust else None, trust.sha256 if trust else None, problem)
 
 
-def _never(portfolio: "Portfolio", programme: "Programme", evaluation: Evaluation) -> bool:
-    return False
+def _certified(portfolio: "Portfolio", programme: "Programme", evaluation: Evaluation) -> bool:
+    """A valid credential for this student in credentials/, judged by the same trust list."""
+    from cim_cli.trust.certify import portfolio_certified
+
+    return portfolio_certified(portfolio, programme, explicit_trust_list())
 
 
-# The hook for the last stage: the credential layer sets this to a function
-# that says whether a valid credential was issued for this portfolio.
-CERTIFIED: Callable[["Portfolio", "Programme", Evaluation], bool] = _never
+# The last stage: whether a valid credential was issued for this portfolio
+# (cim_cli.trust.certify). A name of its own so tests can stand in for it.
+CERTIFIED: Callable[["Portfolio", "Programme", Evaluation], bool] = _certified
 
 
 def report_passes(findings) -> bool:

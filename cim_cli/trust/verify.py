@@ -84,16 +84,63 @@ def verify_portfolio(path: str, options: Options) -> Verification:
 
 # (kind, does this verifier take the path?, verifier). The credential layer adds
 # its kinds (".json" credentials, ".pdf" certificates) in front of the folder entry.
+def _is_credential_file(path: str) -> bool:
+    return os.path.isfile(path) and path.lower().endswith((".json", ".pdf"))
+
+
+def verify_credential(path: str, options: Options) -> Verification:
+    """Verify a credential ``.json`` or a certificate ``.pdf`` (cim_cli.trust.credential_verify)."""
+    from cim_cli.trust.credential_verify import verify_credential_path
+
+    return verify_credential_path(path, options)
+
+
 VERIFIERS: list[tuple[str, Callable[[str], bool], Callable[[str, Options], Verification]]] = [
+    ("credential (.json) or certificate (.pdf)", _is_credential_file, verify_credential),
     ("portfolio", os.path.isdir, verify_portfolio),
 ]
 
 
+def is_token(text: str) -> bool:
+    """A ``cimv1`` verification token, or a verify-page URL carrying one after ``#``."""
+    return text.startswith("cimv1.") or "#cimv1." in text
+
+
+def verify_token_text(text: str, options: Options) -> Verification:
+    """Verify a certificate's QR token (or ``…/verify.html#<token>``) against the trust list."""
+    from cim_cli.trust.token import TokenError, token_checks
+
+    trust = load_explicit_trust(options)
+    problem = None
+    if trust is None:
+        from cim_cli.programme import ProgrammeError, load_programme
+        from cim_cli.trust.trustlist import TrustListError, trust_list_for
+
+        if options.programme is None:
+            problem = "no trust list: give --trust FILE (the programme's trust.yaml) or --programme FILE"
+        else:
+            try:
+                trust = trust_list_for(load_programme(options.programme))
+            except (ProgrammeError, TrustListError) as exc:
+                raise Unreadable(f"the programme file or its trust list cannot be used ({exc})") from None
+            problem = None if trust is not None else "no trust list: the programme file names none"
+    try:
+        claims, checks = token_checks(text, trust, problem)
+    except TokenError as exc:
+        raise Unreadable(f"not a verification token: {exc}") from None
+    info = dict(claims)
+    if trust is not None:
+        info["trust_list"] = {"path": trust.source, "sha256": trust.sha256}
+    return Verification("verification token", "token", tuple(checks), (), info)
+
+
 def verify_path(path: str, options: Options) -> Verification:
     """Verify ``path`` with the first verifier that takes it; Unreadable when none does."""
+    if is_token(path) and not os.path.exists(path):
+        return verify_token_text(path, options)
     if not os.path.exists(path):
         raise Unreadable(f"{path}: no such file or folder")
     for _kind, matches, verifier in VERIFIERS:
         if matches(path):
             return verifier(path, options)
-    raise Unreadable(f"{path}: cim verifies portfolio folders ({', '.join(k for k, _, _ in VERIFIERS)}); this is none of them")
+    raise Unreadable(f"{path}: cim verifies {' and '.join(k for k, _, _ in reversed(VERIFIERS))}; this is none of them")

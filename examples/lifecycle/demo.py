@@ -14,8 +14,9 @@ prints the command it runs (``$ cim ...``) and its output. Exits 0 when every
 step did what it should, 1 otherwise. Nothing outside the temporary folder is
 touched; it is removed at the end (``--keep`` keeps it).
 
-Later steps (issuing the certificate, verifying it, tampering with it) are
-added to STEPS by the credential layer.
+Then the registrar issues the certificate (``cim certify``), an employer
+verifies the PDF and the credential with the programme's trust list, and a
+tampered credential fails with the check that caught it named.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Demo:
         self.keys = folder / "keys"  # outside the cohort: keys never live in a repository
         self.env = {**os.environ, "CIM_KEY_PASSPHRASE": PASSPHRASE, "NO_COLOR": "1"}
         self.failures: list[str] = []
+        self.credential: dict[str, Path] = {}  # suffix -> file written by cim certify
+        self.registrar = ""  # the registrar's did:key
 
     def cim(self, *args: str, expect: int = 0) -> str:
         shown = " ".join(shlex.quote(a.replace(str(self.folder), "$DEMO")) for a in args)
@@ -115,7 +118,44 @@ def edit_after_approval(demo: Demo) -> None:
     demo.expect_stage("presented")
 
 
-STEPS = [make_keys, approve_activities, approve_report, record_presentation, edit_after_approval]
+def issue_certificate(demo: Demo) -> None:
+    step("9. The registrar's key joins the trust list with the issuer role, and issues the certificate")
+    out = demo.cim("keys", "init", "--out", str(demo.keys / "registrar.pem"), "--name", "Registrar",
+                   "--email", "registrar@uni.example", "--role", "issuer")
+    demo.registrar = out.split("\n", 1)[0]
+    with open(demo.cohort / "trust.yaml", "a", encoding="utf-8") as fh:
+        fh.write(out.split("\n", 1)[1])
+    with open(demo.cohort / "programme.yaml", "a", encoding="utf-8") as fh:
+        fh.write("institution: Example University\nsite:\n  url: https://cim.uni.example\n")
+    demo.cim("certify", "ada", "--key", str(demo.keys / "admin.pem"), expect=1)  # no issuer role
+    written = demo.cim("certify", "ada", "--key", str(demo.keys / "registrar.pem")).split()
+    demo.credential = {Path(p).suffix: demo.cohort / p for p in written}
+    demo.expect_stage("certified")
+
+
+def employer_verifies(demo: Demo) -> None:
+    step("10. An employer verifies the PDF and the credential against the programme's trust list")
+    employer = demo.folder / "employer"
+    employer.mkdir()
+    for suffix in (".pdf", ".json"):
+        shutil.copy(demo.credential[suffix], employer / f"certificate{suffix}")
+    shutil.copy(demo.cohort / "trust.yaml", employer / "trust.yaml")
+    demo.cim("verify", str(employer / "certificate.pdf"), "--trust", str(employer / "trust.yaml"))
+    demo.cim("verify", str(employer / "certificate.json"), "--trust", str(employer / "trust.yaml"), "--format", "json")
+    step("11. A tampered credential fails, and the check that caught it is named")
+    import json as _json
+
+    forged = _json.loads((employer / "certificate.json").read_text(encoding="utf-8"))
+    forged["credentialSubject"]["identifier"][1]["identityHash"] = "Mallory Forger"
+    (employer / "forged.json").write_text(_json.dumps(forged, indent=2, ensure_ascii=False), encoding="utf-8")
+    demo.cim("verify", str(employer / "forged.json"), "--trust", str(employer / "trust.yaml"), expect=1)
+    step("12. Against a trust list without the registrar, the issuer is named as not trusted")
+    trust = (demo.cohort / "trust.yaml").read_text(encoding="utf-8")
+    (employer / "other-trust.yaml").write_text(trust.split("  - id: " + demo.registrar)[0], encoding="utf-8")
+    demo.cim("verify", str(employer / "certificate.pdf"), "--trust", str(employer / "other-trust.yaml"), expect=1)
+
+
+STEPS = [make_keys, approve_activities, approve_report, record_presentation, edit_after_approval, issue_certificate, employer_verifies]
 
 
 def main(argv: list[str]) -> int:

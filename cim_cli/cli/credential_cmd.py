@@ -1,0 +1,88 @@
+"""``cim certify``: issue a portfolio's Open Badges credential and its certificate.
+
+Thin: finds the portfolio, programme, trust list and key, calls
+:func:`cim_cli.trust.certify.certify`, prints the three files written (stdout)
+and what to do next (stderr). Exit 0 issued; 1 refused (not at ``presented``,
+or the key may not issue) or written but not committed; 2 a bad key, trust
+list, programme or folder.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Optional
+
+import typer
+
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, NAMED, fail, load_programme_or_exit, programme_option, say
+
+KEY_HELP = "The issuer's private key file (cim keys init); its passphrase comes from CIM_KEY_PASSPHRASE or a prompt."
+TRUST_HELP = "The staff trust list (default: the one the programme file names with trust:)."
+
+
+def certify_command(
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder (default: the current folder, or the portfolio that contains it)."),
+    key: str = typer.Option(..., "--key", metavar="FILE", help=KEY_HELP),
+    programme: Optional[str] = programme_option(),
+    trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
+    commit: bool = typer.Option(False, "--commit", help="Commit exactly the three files written (git)."),
+) -> None:
+    """Issue the certificate of a portfolio that has presented: an Open Badges 3.0 credential
+    (credentials/<id>.json, signed eddsa-rdfc-2022 with the issuer's did:key) with its
+    certificate as HTML and PDF/A-3 (the credential attached, a QR code to verify it)."""
+    from cim_cli.authoring.locate import find_portfolio, not_a_portfolio_message
+    from cim_cli.trust.certify import CertifyError, certify
+    from cim_cli.trust.keys import KeyFileError, load_key
+    from cim_cli.trust.trustlist import TrustListError, load_trust_list, trust_list_for
+
+    start = portfolio or "."
+    if portfolio and not os.path.isdir(portfolio):
+        raise fail(f"{portfolio}: no such folder")
+    root = find_portfolio(start)
+    if root is None:
+        raise fail(not_a_portfolio_message(start))
+    prog = load_programme_or_exit(programme, root)
+    try:
+        trust_list = load_trust_list(trust) if trust else trust_list_for(prog)
+    except TrustListError as exc:
+        raise fail(exc.describe()) from None
+    if trust_list is None:
+        raise fail("no trust list: name one in the programme file (trust: trust.yaml) or give --trust FILE")
+    try:
+        signing_key, warnings = load_key(key)
+    except KeyFileError as exc:
+        raise fail(str(exc)) from None
+    for warning in warnings:
+        say(warning)
+    import sys
+
+    def progress(step: str) -> None:
+        # Chatter only for a person watching: issuing takes a few seconds.
+        if sys.stderr.isatty():
+            say(f"cim certify: {step}…")
+
+    try:
+        issued = certify(root, prog, signing_key, trust_list, progress=progress)
+    except CertifyError as exc:
+        raise fail(str(exc), EXIT_FINDINGS) from None
+    except OSError as exc:
+        raise fail(f"cannot write the credential: {exc.strerror or exc}", EXIT_USAGE) from None
+    paths = [issued.json_path, issued.html_path, issued.pdf_path]
+    for path in paths:
+        typer.echo(os.path.relpath(path))
+    say(f"Issued {issued.credential['id']} (SHA-256 {issued.sha256}).")
+    say(f"Check it with: cim verify {os.path.relpath(issued.pdf_path)}")
+    if commit:
+        from cim_cli.authoring import gitops
+
+        try:
+            sha = gitops.commit(root, paths, f"Certificate issued: {issued.credential['id']}")
+        except gitops.CommitFailed as exc:
+            say(f"cim: the files were written but not committed: {exc.message}")
+            raise typer.Exit(EXIT_FINDINGS) from None
+        say(f"Committed {sha[:8]}.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``cim certify`` to ``app``."""
+    app.command("certify")(certify_command)

@@ -1,0 +1,1 @@
+"""Templates of the documents cim renders (the certificate)."""

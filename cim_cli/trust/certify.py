@@ -1,0 +1,208 @@
+"""``cim certify``: issue the credential and its certificate for a portfolio that has presented.
+
+Refuses unless the portfolio's derived stage is ``presented`` (every approval
+valid over unchanged files) and the signing key is in the trust list with the
+``issuer`` role today. Everything is built and rendered in memory first; then
+``credentials/<uuid>.json``, ``.html`` and ``.pdf`` are each written
+atomically and exclusively (:mod:`cim_cli.atomic`): nothing is ever
+overwritten, and no half-written file is seen.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+CREDENTIALS_DIR = "credentials"
+MAX_CREDENTIAL_FILES = 50
+
+
+class CertifyError(Exception):
+    """Why a portfolio cannot be certified (a sentence saying what to do)."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What ``cim certify`` wrote."""
+
+    credential: dict[str, Any]
+    json_path: str
+    html_path: str
+    pdf_path: str
+    sha256: str
+    token: str
+
+
+def _credentials_folder(root: str) -> str:
+    folder = os.path.join(root, CREDENTIALS_DIR)
+    if os.path.islink(folder) or (os.path.exists(folder) and not os.path.isdir(folder)):
+        raise CertifyError(f"{folder} is not a plain folder; remove it and run cim certify again")
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.datetime | None = None, progress: Callable[[str], None] | None = None) -> Issued:
+    """Issue the credential for the portfolio at ``root``; raises CertifyError.
+
+    ``key`` is a loaded SigningKey (cim_cli.trust.keys), ``trust`` the TrustList;
+    ``progress`` is told each step (rendering the PDF takes seconds).
+    """
+    progress = progress or (lambda message: None)
+    from cim_cli.atomic import write_bytes
+    from cim_cli.engine import validate_path
+    from cim_cli.load.portfolio import load_portfolio
+    from cim_cli.trust import certificate, credential, token as tokens
+
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    reason = trust.check(key.did, "issuer", now)
+    if reason is not None:
+        raise CertifyError(f"the key {key.did} may not issue certificates: it is {reason}" if reason.startswith("not in") else f"the key {key.did} may not issue certificates: it {reason}")
+    portfolio = load_portfolio(root)
+    result = validate_path(root, programme)
+    if result.stage == "certified":
+        raise CertifyError("this portfolio is already certified; to issue again, revoke the existing credential in the trust list first")
+    if result.stage != "presented":
+        raise CertifyError(f"the portfolio is at stage '{result.stage}'; cim certify needs 'presented' (every approval valid over unchanged files, and the presentation recorded)")
+    progress("signing the credential")
+    facts = credential.certificate_facts(result, portfolio, programme, key.did)
+    try:
+        issued = credential.issue_credential(facts, key.private, issued=now)
+    except credential.CredentialError as exc:
+        raise CertifyError(str(exc)) from None
+    data = credential.credential_bytes(issued)
+    stem = credential.credential_file_stem(issued["id"])
+    token = tokens.make_token(tokens.claims_for(issued, data), key.private)
+    site = getattr(programme, "site_url", None)
+    html = certificate.render_html(certificate.certificate_context(issued, data, token, site, embedded=False, json_name=f"{stem}.json"))
+    progress("rendering the certificate")
+    pdf_html = certificate.render_html(certificate.certificate_context(issued, data, token, site, embedded=True))
+    try:
+        pdf = certificate.render_pdf(pdf_html, data)
+    except certificate.CertificateError as exc:
+        raise CertifyError(f"the certificate PDF cannot be rendered: {exc}") from None
+    folder = _credentials_folder(root)
+    paths = [os.path.join(folder, f"{stem}{ext}") for ext in (".json", ".html", ".pdf")]
+    written: list[str] = []
+    try:
+        for path, content in zip(paths, (data, html.encode("utf-8"), pdf)):
+            write_bytes(path, content, exclusive=True)
+            written.append(path)
+    except OSError as exc:
+        for path in written:
+            os.unlink(path)
+        raise CertifyError(f"{folder}: cannot write the credential ({exc.strerror or exc})") from None
+    return Issued(issued, paths[0], paths[1], paths[2], hashlib.sha256(data).hexdigest(), token)
+
+
+def credential_files(root: str) -> list[str]:
+    """The ``credentials/*.json`` files of a portfolio (regular files only, at most 50, sorted)."""
+    folder = os.path.join(root, CREDENTIALS_DIR)
+    if os.path.islink(folder) or not os.path.isdir(folder):
+        return []
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("."))
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names[:MAX_CREDENTIAL_FILES] if os.path.isfile(os.path.join(folder, n)) and not os.path.islink(os.path.join(folder, n))]
+
+
+@dataclass(frozen=True)
+class CredentialVerdict:
+    """One file of ``credentials/`` judged for this portfolio: why it does not count, or None."""
+
+    file: str  # relative to the portfolio, e.g. credentials/<uuid>.json
+    problem: str | None
+
+
+_VERDICTS: dict[tuple, tuple[CredentialVerdict, ...]] = {}
+
+
+def credential_verdicts(portfolio: Any, trust: Any, now: datetime.datetime | None = None) -> tuple[CredentialVerdict, ...]:
+    """Every ``credentials/*.json`` of the portfolio judged against ``trust`` (a TrustList).
+
+    A credential counts when every check of
+    :func:`cim_cli.trust.credential_verify.credential_checks` passes (proof,
+    trusted issuer key with the issuer role, dates, not revoked) and it names
+    this student: their name and email (salted hash) as student.yaml gives
+    them. Remembered per file state and trust list, so the stage and the rule
+    verify each credential once.
+    """
+    files = credential_files(portfolio.root)
+    if not files or trust is None:
+        return ()
+    student = portfolio.student_data
+    email, name = student.get("email"), student.get("name")
+    states = []
+    for path in files:
+        try:
+            st = os.stat(path)
+            states.append((path, st.st_mtime_ns, st.st_size))
+        except OSError:
+            states.append((path, None, None))
+    key = (tuple(states), trust.sha256, email, name, (now or datetime.datetime.now(datetime.timezone.utc)).date())
+    if key in _VERDICTS:
+        return _VERDICTS[key]
+    verdicts = tuple(_judge(portfolio.root, path, trust, email, name, now) for path in files)
+    if len(_VERDICTS) > 256:
+        _VERDICTS.clear()
+    _VERDICTS[key] = verdicts
+    return verdicts
+
+
+def _judge(root: str, path: str, trust: Any, email: Any, name: Any, now: datetime.datetime | None) -> CredentialVerdict:
+    from cim_cli.load import files as safe
+    from cim_cli.trust.credential import email_matches, student_name
+    from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES, credential_checks
+
+    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    try:
+        credential = json.loads(safe.read_bytes(path, MAX_CREDENTIAL_BYTES).decode("utf-8"))
+    except safe.ReadError as exc:
+        return CredentialVerdict(rel, f"{exc.message}")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return CredentialVerdict(rel, "is not a JSON credential")
+    failed = [c for c in credential_checks(credential, trust, now) if not c.passed]
+    if failed:
+        return CredentialVerdict(rel, "; ".join(f"{c.name}: {c.detail}" for c in failed[:3]))
+    if not isinstance(name, str) or student_name(credential) != name.strip() or not isinstance(email, str) or not email_matches(credential, email):
+        return CredentialVerdict(rel, "was issued to someone else (its name or email is not this student's)")
+    return CredentialVerdict(rel, None)
+
+
+def valid_credential_for(portfolio: Any, trust: Any, now: datetime.datetime | None = None) -> str | None:
+    """The portfolio-relative path of a credential that counts for this student (see :func:`credential_verdicts`), or None."""
+    for verdict in credential_verdicts(portfolio, trust, now):
+        if verdict.problem is None:
+            return verdict.file
+    return None
+
+
+def trust_for_portfolio(programme: Any, explicit_trust: Any = None) -> tuple[Any, str | None]:
+    """The trust list that judges a portfolio's credentials, or (None, why not)."""
+    if explicit_trust is not None:
+        return explicit_trust, None
+    from cim_cli.trust.trustlist import TrustListError, trust_list_for
+
+    try:
+        trust = trust_list_for(programme)
+    except TrustListError as exc:
+        return None, f"the trust list cannot be used: {exc.problems[0].message if exc.problems else exc}"
+    if trust is None:
+        return None, "no trust list: the programme file names none (trust: trust.yaml)"
+    return trust, None
+
+
+def portfolio_certified(portfolio: Any, programme: Any, explicit_trust: Any = None) -> bool:
+    """Whether ``credentials/`` holds a credential that counts for this portfolio's student.
+
+    Judged by ``explicit_trust`` (``--trust FILE``) or the programme's trust
+    list; with neither, or an unusable one, nothing is certified.
+    """
+    if not credential_files(portfolio.root):
+        return False
+    trust, _ = trust_for_portfolio(programme, explicit_trust)
+    return valid_credential_for(portfolio, trust) is not None
