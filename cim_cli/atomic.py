@@ -15,8 +15,12 @@ from typing import IO, Iterator
 
 
 @contextmanager
-def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: bool = False) -> Iterator[IO]:
-    """Yield a file whose content replaces ``path`` only when the block ends normally."""
+def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: bool = False, errors: str = "strict") -> Iterator[IO]:
+    """Yield a file whose content replaces ``path`` only when the block ends normally.
+
+    ``errors``: the text encoding's error handler (cim's outputs pass
+    :data:`cim_cli.textsafe.OUTPUT_ERRORS`).
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if exclusive and os.path.lexists(path):
@@ -30,7 +34,7 @@ def atomic_writer(path: str | os.PathLike, *, exclusive: bool = False, binary: b
         # or what a plain open() would give a new file.
         os.chmod(tmp, _mode_for(path))
         mode = "wb" if binary else "w"
-        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
+        with os.fdopen(fd, mode, **({} if binary else {"encoding": "utf-8", "newline": "", "errors": errors})) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())

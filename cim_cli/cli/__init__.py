@@ -2,7 +2,8 @@
 
 Commands parse options, call the engine, pick a reporter and set the exit
 code; no logic lives here. Each group of commands is a module with
-``register(app)``. Exit codes: 0 clean, 1 findings, 2 usage/configuration/I-O.
+``register(app)``. Exit codes: 0 clean, 1 findings, 2 usage/configuration/I-O,
+3 cim itself failed (a bug; never 1, which CI reads as "findings").
 
 ``cim validate`` must start fast, so :func:`main` registers only the module
 that holds the command being run (building every command's options costs
@@ -75,8 +76,38 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+# Where to report a bug in cim (the project's issue tracker; same host as SARIF's informationUri).
+ISSUES_URL = "https://cim.invalid/issues"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``cim`` console script."""
+    """Entry point of the ``cim`` console script.
+
+    An exception that escapes a command is a bug in cim: one line on stderr
+    saying so, and exit code 3 (documented in docs/ci.md). Structured output
+    on stdout is buffered by the commands (``output(whole=True)``), so a
+    failure leaves no half document there.
+    """
+    from cim_cli.cli.common import EXIT_INTERNAL, safe_stdout
+
+    safe_stdout()
+    try:
+        _run(argv)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        from cim_cli.textsafe import visible
+
+        detail = visible(f"{type(exc).__name__}: {message}"[:300])
+        sys.stderr.write(f"cim: internal error ({detail}); please report this at {ISSUES_URL} with the command you ran\n")
+        sys.stderr.flush()
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _run(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
     if "--version" in args[:1]:

@@ -126,7 +126,7 @@ def batch(
                 raise programme_error(exc) from None
             progress = _Progress(len(tasks), _show_progress(out, fmt.value))
             try:
-                with output(out) as stream:
+                with output(out, whole=fmt.whole) as stream:
                     # Every programme file is known (plan ran discovery): the header names one only if it judged all.
                     context = run_context(__version__, resolver.programmes, rule_infos(), color=use_colour(stream))
                     reporter = make_reporter(fmt.value, stream, context)

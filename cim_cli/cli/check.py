@@ -71,7 +71,7 @@ def validate(
     results = []
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
-        with sources(portfolios, rev) as pairs, output(out) as stream:
+        with sources(portfolios, rev) as pairs, output(out, whole=fmt.whole) as stream:
             context = run_context(__version__, progs, rule_infos(), color=use_colour(stream))
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
@@ -121,7 +121,8 @@ def export(
     prog = load_programme_or_exit(programme, portfolio)
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
-    with output(out) as stream:
+    # Every export is a document (even markdown and html): complete or absent.
+    with output(out, whole=True) as stream:
         export_portfolio(fmt.value, loaded, result, prog, stream)
 
 

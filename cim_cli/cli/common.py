@@ -30,6 +30,11 @@ class Format(str, Enum):
     sarif = "sarif"
     github = "github"
 
+    @property
+    def whole(self) -> bool:
+        """A document a tool parses: on stdout, complete or absent (see :func:`output`)."""
+        return self.value in ("json", "csv", "junit", "sarif")
+
 
 def check_stage(value: Optional[str]) -> Optional[str]:
     """Typer callback: a stage name or None."""
@@ -110,11 +115,48 @@ def _is_special(path: str) -> bool:
         return False
 
 
+def safe_stdout() -> None:
+    """Make stdout hold any name: bytes of names that are not UTF-8 are written as U+FFFD.
+
+    The one place the policy of :mod:`cim_cli.textsafe` meets stdout; called
+    by :func:`main` and :func:`output` (tests call commands without main).
+    """
+    from cim_cli.textsafe import OUTPUT_ERRORS
+
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors=OUTPUT_ERRORS)
+        except (ValueError, OSError):  # a stream that cannot change: write as it is
+            pass
+
+
 @contextmanager
-def output(path: str | None) -> Iterator[TextIO]:
-    """stdout, or a file written atomically when ``-o FILE`` is given."""
+def output(path: str | None, *, whole: bool = False) -> Iterator[TextIO]:
+    """stdout, or a file written atomically when ``-o FILE`` is given.
+
+    ``whole``: a structured document (JSON, SARIF, JUnit, CSV) that must
+    reach stdout complete or not at all. It is written to a spooled temporary
+    file (memory while small, disk beyond 8 MiB, so a cohort's report does not
+    fill memory) and copied to stdout only when the block ends normally; if
+    cim fails meanwhile, stdout holds nothing a tool could take for a report.
+    Text for people streams as it comes. ``-o`` files are always atomic.
+    """
+    from cim_cli.textsafe import OUTPUT_ERRORS
+
     if path in (None, "-"):
-        yield sys.stdout
+        safe_stdout()
+        if not whole:
+            yield sys.stdout
+            sys.stdout.flush()
+            return
+        import tempfile
+
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="", errors=OUTPUT_ERRORS) as spool:
+            yield spool
+            spool.seek(0)
+            while chunk := spool.read(1 << 16):
+                sys.stdout.write(chunk)
         sys.stdout.flush()
         return
     from cim_cli.atomic import atomic_writer
@@ -124,9 +166,9 @@ def output(path: str | None) -> Iterator[TextIO]:
             if _is_special(path):
                 # /dev/null, a FIFO, a terminal: write to it; replacing it with a
                 # regular file (what an atomic write does) would break the system.
-                fh = stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
+                fh = stack.enter_context(open(path, "w", encoding="utf-8", newline="", errors=OUTPUT_ERRORS))
             else:
-                fh = stack.enter_context(atomic_writer(path))
+                fh = stack.enter_context(atomic_writer(path, errors=OUTPUT_ERRORS))
         except OSError as exc:  # only opening: errors of the command itself pass through
             raise fail(f"{path}: cannot be written ({exc.strerror})") from None
         yield fh
