@@ -9,10 +9,11 @@ bad value, no portfolio, or an I/O error (nothing was written).
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from typing import Iterator, List, Optional
 
@@ -113,6 +114,50 @@ def _commit(root: str, files: list[str], message: str) -> None:
     say(f"Committed {sha[:8]}: {message}")
 
 
+# The locks the running command holds; released when it ends (see _writes).
+_held: list[ExitStack] = []
+
+
+def _writes(command):
+    """Mark a command that writes: the locks it takes are held until it ends, however it ends."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with ExitStack() as stack:
+            _held.append(stack)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _held.pop()
+
+    return run
+
+
+def _hold_lock(folder: str) -> None:
+    """Hold the portfolio's lock until this command ends (its whole read-modify-write and commit).
+
+    A second command waits (saying so after a second) or exits 2 after a minute.
+    """
+    from cim_cli.atomic import PortfolioBusy, portfolio_lock
+
+    if not _held:
+        raise RuntimeError("_hold_lock outside a command marked with _writes")
+    try:
+        _held[-1].enter_context(portfolio_lock(folder, notify=say))
+    except PortfolioBusy as exc:
+        raise fail(f"{folder}: {exc.strerror}") from None
+    except OSError as exc:
+        raise fail(f"{folder}: cannot be locked ({exc.strerror})") from None
+
+
+def _nearest_folder(path: str) -> str:
+    """``path`` if it is a folder, else its nearest existing ancestor (cim init creates the rest)."""
+    here = os.path.abspath(path)
+    while not os.path.isdir(here) and os.path.dirname(here) != here:
+        here = os.path.dirname(here)
+    return here
+
+
 def _ask(label: str) -> str:
     return typer.prompt(label, err=True).strip()
 
@@ -155,6 +200,7 @@ def init(
     elif gaps:
         raise fail("missing " + ", ".join(FLAGS[g] for g in gaps) + " (cim init asks for them only on a terminal)")
     tree = None if no_git else gitops.inside_work_tree(path)
+    _hold_lock(_nearest_folder(path))
     with _errors():
         created = create_portfolio(path, values, programme_title=prog.title)
     root = os.path.abspath(path)
@@ -231,6 +277,7 @@ def activity_add(
             given.country = _ask("Country code (e.g. DE)")
     elif gaps:
         raise fail("missing " + ", ".join(gaps) + " (cim asks for them only on a terminal)")
+    _hold_lock(root)
     with _errors():
         added = add_activity(root, given, prog)
     typer.echo(added.slug)
@@ -260,6 +307,7 @@ def evidence_add(
 
     root = _root(portfolio)
     load_programme_or_exit(programme, root)
+    _hold_lock(root)
     with _errors():
         result = add_evidence(root, slug, files, kind=kind, description=description)
     for outcome in result.outcomes:
@@ -313,6 +361,7 @@ def diary_add(
                 text = sys.stdin.read(MAX_DIARY_CHARS + 1) if sys.stdin is not None else ""
                 if not text.strip():
                     raise fail("no text for the entry: give --text TEXT, pipe the text in, or run cim diary add on a terminal to write it in your editor")
+        _hold_lock(root)  # after the editor: a long edit must not block other commands
         entry = add_entry(root, text, activity=activity, date=date)
     say(f"Wrote {_shown(root, entry.path)}")
     if activity:
@@ -337,6 +386,7 @@ def report_init(
 
     root = _root(portfolio)
     prog = load_programme_or_exit(programme, root)
+    _hold_lock(root)
     with _errors():
         done = init_report(root, prog, force=force)
     if done.backup:
@@ -384,12 +434,12 @@ def log(
 
 def register(app: typer.Typer) -> None:
     """Add the authoring commands to ``app``."""
-    app.command("init")(init)
+    app.command("init")(_writes(init))
     groups = (
-        ("activity", "Record international activities.", (("add", activity_add),)),
-        ("evidence", "Add evidence of participation to an activity.", (("add", evidence_add),)),
-        ("diary", "Keep a diary of your international activities.", (("add", diary_add),)),
-        ("report", "Write the final report.", (("init", report_init),)),
+        ("activity", "Record international activities.", (("add", _writes(activity_add)),)),
+        ("evidence", "Add evidence of participation to an activity.", (("add", _writes(evidence_add)),)),
+        ("diary", "Keep a diary of your international activities.", (("add", _writes(diary_add)),)),
+        ("report", "Write the final report.", (("init", _writes(report_init)),)),
     )
     for name, help_text, commands in groups:
         group = typer.Typer(help=help_text, no_args_is_help=True)
