@@ -57,9 +57,9 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except AuthoringError as exc:
-        say(f"cim: {exc.message}")
+        say(f"cim: {_printable(exc.message)}")
         for line in exc.details:
-            say(f"  {line}")
+            say(f"  {_printable(line)}")
         raise typer.Exit(exc.code) from None
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
@@ -109,9 +109,9 @@ def _commit(root: str, files: list[str], message: str) -> None:
     try:
         sha = gitops.commit(root, files, message)
     except gitops.CommitFailed as exc:
-        say(f"cim: the files were written but not committed: {exc.message}")
+        say(f"cim: the files were written but not committed: {_printable(exc.message)}")
         raise typer.Exit(EXIT_FINDINGS) from None
-    say(f"Committed {sha[:8]}: {message}")
+    say(f"Committed {sha[:8]}: {_printable(message)}")
 
 
 # The locks the running command holds; released when it ends (see _writes).
@@ -163,10 +163,10 @@ def _ask(label: str) -> str:
 
 
 def _printable(text: str) -> str:
-    """Text safe to print on a terminal: control characters (escape sequences) shown as '?'."""
-    import unicodedata
+    """Student text safe to print on a terminal (see :func:`cim_cli.textsafe.visible`)."""
+    from cim_cli.textsafe import visible
 
-    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    return visible(text)
 
 
 # -- cim init -------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ def init(
             gitops.start_repository(root)
             sha = gitops.commit(root, created.written, f"Register: {_subject(created.record['name'])} ({_subject(created.record['student_id'])})")
         except gitops.CommitFailed as exc:
-            say(f"cim: warning: no git history for this portfolio: {exc.message}")
+            say(f"cim: warning: no git history for this portfolio: {_printable(exc.message)}")
             say("The portfolio works without git; only --commit and cim log need it.")
             if commit:
                 raise typer.Exit(EXIT_FINDINGS) from None
@@ -284,7 +284,7 @@ def activity_add(
     for rel in added.files:
         say(f"Wrote {_shown(root, rel)}")
     for warning in added.warnings:
-        say(f"cim: warning: {warning}")
+        say(f"cim: warning: {_printable(warning)}")
     say(f"Next: write your reflection in {_shown(root, added.files[1])}, then add evidence with: {_cim(root, 'evidence add', added.slug + ' FILE')}")
     if commit:
         _commit(root, added.files, f"Add activity: {_subject(added.record['title'])}")

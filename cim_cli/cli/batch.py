@@ -104,6 +104,7 @@ def batch(
     from cim_cli.programme import ProgrammeError
     from cim_cli.reporters import make_reporter, run_context
     from cim_cli.revision import RevisionError, uncommitted_changes
+    from cim_cli.textsafe import visible
 
     if rev is not None and changed_since is not None:
         raise fail("--rev and --changed-since cannot be combined (--changed-since checks the work tree)")
@@ -114,7 +115,7 @@ def batch(
     try:
         with lib.cohort(roots, rev=rev, changed_since=changed_since) as found:
             for note in found.notes:
-                say(f"cim: {note}")
+                say(f"cim: {visible(note)}")  # notes name folders: a cohort's names are anyone's
             if not found.portfolios and changed_since is None:
                 say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
             resolver = programme_resolver_or_exit(programme)
@@ -150,7 +151,7 @@ def batch(
         dirty = uncommitted_changes([t.display for t in tasks])
         for path in sorted(dirty, key=lib.path_key):
             n = dirty[path]
-            say(f"cim: warning: {path} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")
+            say(f"cim: warning: {visible(path)} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")
     raise typer.Exit(code)
 
 
