@@ -122,7 +122,7 @@ def batch(
             try:
                 tasks = lib.plan(found.portfolios, resolver)
                 if not tasks:
-                    resolver.key_for(roots[0])  # what would judge a portfolio there
+                    resolver.key_for(roots[0], is_portfolio=None)  # what would judge a portfolio there
             except ProgrammeError as exc:
                 raise programme_error(exc) from None
             progress = _Progress(len(tasks), _show_progress(out, fmt.value))

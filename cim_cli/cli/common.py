@@ -75,12 +75,15 @@ def programme_error(exc) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def load_programme_or_exit(explicit: str | None, portfolio: str | None):
-    """The programme that judges ``portfolio``; a broken or unsafe programme file is a configuration error (exit 2)."""
+def load_programme_or_exit(explicit: str | None, portfolio: str | None, *, is_portfolio: bool | None = True):
+    """The programme that judges ``portfolio``; a broken or unsafe programme file is a configuration error (exit 2).
+
+    ``is_portfolio=None``: ``portfolio`` may be any folder (see :func:`cim_cli.programme.discover`).
+    """
     from cim_cli.programme import ProgrammeError, resolve_programme
 
     try:
-        return resolve_programme(explicit, portfolio)
+        return resolve_programme(explicit, portfolio, is_portfolio=is_portfolio)
     except ProgrammeError as exc:
         raise programme_error(exc) from None
 
