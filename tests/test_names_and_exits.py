@@ -180,3 +180,20 @@ def test_text_streams_and_clean_runs_still_exit_0(capsys):
         main(["validate", str(EXAMPLES / "ready-ada"), "--format", "json"])
     assert info.value.code == 0
     assert json.loads(capsys.readouterr().out)["portfolios"][0]["valid"] is True
+
+
+def test_a_rule_that_raises_is_reported_and_exits_3(monkeypatch):
+    """The run completes (the finding is in the report), but the exit code says cim failed."""
+    from typer.testing import CliRunner
+
+    from cim_cli.checks import RULES
+    from cim_cli.cli import app
+
+    monkeypatch.setattr(RULES["schema"], "check", lambda portfolio, programme: iter([1 / 0]))
+    r = CliRunner().invoke(app, ["validate", str(EXAMPLES / "ready-ada"), "--format", "json"])
+    assert r.exit_code == 3
+    (portfolio,) = json.loads(r.stdout)["portfolios"]
+    assert [f["rule"] for f in portfolio["findings"]] == ["internal-error"]
+    assert "cim: internal error on 1 portfolio (see the internal-error findings); please report this at" in r.stderr
+    r = CliRunner().invoke(app, ["batch", str(EXAMPLES), "--format", "csv", "-j", "1"])
+    assert r.exit_code == 3 and "internal error on 4 portfolios" in r.stderr

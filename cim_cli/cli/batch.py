@@ -15,6 +15,8 @@ from cim_cli.cli.common import (
     Format,
     check_stage,
     fail,
+    has_internal_error,
+    internal_failures,
     output,
     programme_error,
     programme_option,
@@ -112,6 +114,7 @@ def batch(
         if rev is None and not os.path.isdir(root):
             raise fail(f"{root}: no such folder")
     code = EXIT_OK
+    failed = 0  # portfolios cim itself failed on (internal-error): exit 3, never 1
     try:
         with lib.cohort(roots, rev=rev, changed_since=changed_since) as found:
             for note in found.notes:
@@ -140,6 +143,7 @@ def batch(
                         reporter.add(result)
                         if result.errors or (strict and result.warnings):
                             code = EXIT_FINDINGS
+                        failed += has_internal_error(result)
                     progress.stop()
                     reporter.end()
             finally:
@@ -152,7 +156,7 @@ def batch(
         for path in sorted(dirty, key=lib.path_key):
             n = dirty[path]
             say(f"cim: warning: {visible(path)} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")
-    raise typer.Exit(code)
+    raise typer.Exit(internal_failures(failed) if failed else code)
 
 
 def register(app: typer.Typer) -> None:

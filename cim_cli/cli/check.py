@@ -14,6 +14,8 @@ from cim_cli.cli.common import (
     Format,
     check_stage,
     fail,
+    has_internal_error,
+    internal_failures,
     load_programme_or_exit,
     output,
     programme_error,
@@ -33,9 +35,12 @@ class ExportFormat(str, Enum):
 
 
 def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
-    """0 clean; 1 errors, warnings with --strict, or a required stage not reached."""
+    """0 clean; 1 errors, warnings with --strict, or a required stage not reached; 3 cim failed on a portfolio."""
     from cim_cli.findings import stage_reached
 
+    failed = sum(1 for r in results if has_internal_error(r))
+    if failed:
+        return internal_failures(failed)
     for r in results:
         if r.errors or (strict and r.warnings) or (require and not stage_reached(r.stage, require)):
             return EXIT_FINDINGS

@@ -64,6 +64,25 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def internal_failures(count: int) -> int:
+    """Exit code and one line on stderr when cim failed on ``count`` portfolios (internal-error findings).
+
+    A bug in cim is exit 3, never 1 (which CI reads as "this portfolio has
+    findings"); the report itself is complete, with the finding on each.
+    """
+    from cim_cli.cli import ISSUES_URL
+
+    say(f"cim: internal error on {count} portfolio{'' if count == 1 else 's'} (see the internal-error findings); please report this at {ISSUES_URL} with the command you ran")
+    return EXIT_INTERNAL
+
+
+def has_internal_error(result) -> bool:
+    """True when cim itself failed on this portfolio (a rule raised, a timeout, a crash)."""
+    from cim_cli.findings import INTERNAL_ERROR
+
+    return any(f.rule == INTERNAL_ERROR for f in result.findings)
+
+
 def programme_error(exc) -> typer.Exit:
     """Print why a programme file cannot be used (each problem at its line); return Exit(2)."""
     from cim_cli.textsafe import visible
