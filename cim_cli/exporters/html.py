@@ -121,7 +121,7 @@ section.activity { border-top: 1px solid #ddd; margin-top: 2rem; }
 .markdown { border-left: 3px solid #e3e3e3; padding-left: 1rem; }
 .markdown img { max-width: 100%; height: auto; }
 .markdown pre { overflow-x: auto; background: #f6f8fa; padding: 0.6rem; }
-footer { margin-top: 3rem; color: #666; font-size: 0.9rem; }
+footer { margin-top: 3rem; color: #666; font-size: 0.9rem; overflow-wrap: anywhere; }
 @media (prefers-color-scheme: dark) {
   body { color: #e6e6e6; background: #161616; }
   .programme, footer { color: #aaa; }
