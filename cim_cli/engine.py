@@ -153,9 +153,9 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         from cim_cli.trust import stage as trust_stage
 
         # Signed stages rest on the activities: a draft report's errors, or a
-        # stray file in approvals/, do not undo an approval (they are still
-        # errors, and report-submitted still needs a report without them).
-        unrelated = sum(1 for f in findings if f.severity == "error" and f.file != "report.md" and not f.rule.startswith("approval-"))
+        # stray file in approvals/ or credentials/, do not undo an approval (they
+        # are still errors, and report-submitted still needs a report without them).
+        unrelated = sum(1 for f in findings if f.severity == "error" and f.file != "report.md" and not f.rule.startswith(("approval-", "credential-")))
         signed = trust_stage.derive_stage(portfolio, programme, findings, compute_stage(counting, programme, unrelated))
         if stage_reached(signed, "activities-approved"):
             stage = signed
