@@ -34,9 +34,13 @@ def run_checks(portfolio: Portfolio, programme: Programme) -> list[Finding]:
 
 def summarise_activity(activity: Activity, programme: Programme, error_files: set[str]) -> ActivitySummary:
     """Whether an activity counts, and what it lacks if not."""
+    if activity.record.data is None:
+        # A record that cannot be read says nothing about its evidence or its
+        # reflection: report why it is broken, and nothing else.
+        return _broken_activity(activity)
     data = activity.data
     lacks: list[str] = []
-    if activity.record.data is None or activity.file in error_files:
+    if activity.file in error_files:
         lacks.append(f"a record without errors ({activity.file})")
     evidence_ok = sum(1 for e in activity.evidence if e.ref.status == OK)
     if evidence_ok == 0:
@@ -74,6 +78,28 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
         reflection_words=words,
         counts=not lacks,
         lacks=tuple(lacks),
+    )
+
+
+def _broken_activity(activity: Activity) -> ActivitySummary:
+    first = activity.record.problems[0] if activity.record.problems else None
+    where = activity.file + (f":{first.line}" if first and first.line else "")
+    why = f"{where}: {first.message if first else 'the record cannot be read'}"
+    return ActivitySummary(
+        slug=activity.slug,
+        file=activity.file,
+        title=None,
+        category=None,
+        location=None,
+        country=None,
+        start=None,
+        end=None,
+        engagements=0,
+        evidence_files=0,
+        reflection_words=None,
+        counts=False,
+        lacks=(f"a record cim can read ({why})",),
+        broken=why,
     )
 
 

@@ -103,6 +103,9 @@ class ActivitySummary:
     counts: bool
     # Why the activity does not count yet, in words a student understands.
     lacks: tuple[str, ...] = ()
+    # Why its record cannot be read at all (a YAML syntax error, not UTF-8),
+    # with "file:line:" in front; then nothing else is said about the activity.
+    broken: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

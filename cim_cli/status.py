@@ -21,7 +21,7 @@ def status_dict(result: PortfolioResult, programme: Programme) -> dict:
         "home": {"counting": result.counting_home, "required": req["min_home"]},
         "abroad": {"counting": result.counting_abroad, "required": req["min_abroad"]},
         "activities": [
-            {"slug": a.slug, "title": a.title, "category": a.category, "location": a.location, "counts": a.counts, "lacks": list(a.lacks)}
+            {"slug": a.slug, "title": a.title, "category": a.category, "location": a.location, "counts": a.counts, "lacks": list(a.lacks), "broken": a.broken}
             for a in result.activities
         ],
         "report": None
@@ -40,8 +40,12 @@ def status_dict(result: PortfolioResult, programme: Programme) -> dict:
     }
 
 
-def render_status(result: PortfolioResult, programme: Programme, out: TextIO) -> None:
-    """Print the status for a person, with rich (colour only on a terminal)."""
+def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *, typed_path: str | None = None) -> None:
+    """Print the status for a person, with rich (colour only on a terminal).
+
+    ``typed_path`` is how the reader names the portfolio in a command (""
+    when they are in it); default: `` `` + the result's path.
+    """
     import os
 
     from rich.console import Console
@@ -59,6 +63,10 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO) ->
     if result.activities:
         # One line per activity, then what it still needs: reads well at any width.
         for a in result.activities:
+            if a.broken:
+                console.print(f"  [red]✗[/red] {escape(a.slug)}  [red]broken record[/red]")
+                console.print(f"      {escape(a.broken)}")
+                continue
             mark = "[green]✓[/green]" if a.counts else "[yellow]✗[/yellow]"
             where = (a.location or "?") + (f", {a.country}" if a.country else "")
             console.print(f"  {mark} {escape(a.title or a.slug)}  [dim]({escape(a.category or '?')}, {where})[/dim]")
@@ -95,5 +103,6 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO) ->
             if a["comment"]:
                 console.print(f"      \"{rich_safe(a['comment'])}\"")
     if result.errors or result.warnings:
-        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate {result.path}")
+        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate{escape(typed_path if typed_path is not None else ' ' + result.path)}")
+    # Escaped: a staff comment quoted in the next step may hold Rich markup.
     console.print(f"[bold]Next:[/bold] {escape(result.next_step)}")

@@ -119,7 +119,8 @@ def test_portfolio_is_found_from_a_subfolder_and_not_elsewhere(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     r = cim("activity", "add", *CAFE)
     assert r.exit_code == 2
-    assert "cim init" in r.stderr
+    # A cohort root: the hint names one of its portfolios, never `cim init` there.
+    assert "--portfolio ada" in r.stderr and "cim init" not in r.stderr
     assert cim("activity", "add", "--portfolio", tmp_path / "nope", *CAFE).exit_code == 2
 
 

@@ -85,7 +85,7 @@ def test_from_nothing_to_ready_for_review_with_git_and_commit(tmp_path):
     git(root, "commit", "-q", "-m", "Write the report")
     check_ready(root)
     assert git(root, "status", "--porcelain").stdout == ""  # every file cim wrote was committed
-    r = cim("log", "--portfolio", root, "--format", "json")
+    r = cim("log", root, "--format", "json")
     assert r.exit_code == 0, r.stderr
     events = json.loads(r.stdout)
     seen = {(e["kind"], e["action"], e["file"]) for e in events}

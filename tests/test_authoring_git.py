@@ -64,7 +64,7 @@ def test_log_timeline_newest_first(tmp_path):
     assert cim("diary", "add", "--portfolio", root, "--text", "x", "--date", "2024-10-06", "--commit").exit_code == 0
     git(root, "rm", "-q", "diary/2024-10-06.md")
     git(root, "commit", "-q", "-m", "Remove a diary entry")
-    r = cim("log", "--portfolio", root, "--format", "json")
+    r = cim("log", root, "--format", "json")
     assert r.exit_code == 0, r.stderr
     events = json.loads(r.stdout)
     assert [(e["kind"], e["action"], e["file"]) for e in events] == [
@@ -76,8 +76,8 @@ def test_log_timeline_newest_first(tmp_path):
     ]
     assert events[2]["subject"] == "Add activity: Spanish language café"
     assert set(events[0]) == {"date", "time", "kind", "action", "file", "subject", "commit", "author"}
-    assert len(json.loads(cim("log", "--portfolio", root, "--format", "json", "--limit", "2").stdout)) == 2
-    text = cim("log", "--portfolio", root).stdout.splitlines()
+    assert len(json.loads(cim("log", root, "--format", "json", "--limit", "2").stdout)) == 2
+    text = cim("log", root).stdout.splitlines()
     assert len(text) == 5
     assert "activity" in text[2] and "added" in text[2] and "activities/spanish-language-cafe.yaml" in text[2] and "Add activity: Spanish language café" in text[2]
 
@@ -88,19 +88,19 @@ def test_log_of_a_portfolio_inside_a_bigger_repository(tmp_path):
     git(tmp_path, "add", "unrelated.txt")
     git(tmp_path, "commit", "-q", "-m", "unrelated")
     assert cim("init", tmp_path / "class" / "ada", *STUDENT, "--commit").exit_code == 0
-    events = json.loads(cim("log", "--portfolio", tmp_path / "class" / "ada", "--format", "json").stdout)
+    events = json.loads(cim("log", tmp_path / "class" / "ada", "--format", "json").stdout)
     assert [e["file"] for e in events] == ["student.yaml"]
 
 
 def test_log_outside_git_and_without_commits(tmp_path):
     root = new_portfolio(tmp_path)
-    r = cim("log", "--portfolio", root)
+    r = cim("log", root)
     assert r.exit_code == 2
     assert "not inside a git repository" in r.stderr
     git(root, "init", "-q")
-    r = cim("log", "--portfolio", root, "--format", "json")
+    r = cim("log", root, "--format", "json")
     assert r.exit_code == 0 and json.loads(r.stdout) == []
-    assert cim("log", "--portfolio", root, "--limit", "0").exit_code == 2
+    assert cim("log", root, "--limit", "0").exit_code == 2
 
 
 def test_log_of_a_shallow_clone_says_it_is_partial(tmp_path):
@@ -108,7 +108,7 @@ def test_log_of_a_shallow_clone_says_it_is_partial(tmp_path):
     assert cim("init", origin, *STUDENT).exit_code == 0
     assert cim("activity", "add", "--portfolio", origin, *CAFE, "--commit").exit_code == 0
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "clone")
-    r = cim("log", "--portfolio", tmp_path / "clone", "--format", "json")
+    r = cim("log", tmp_path / "clone", "--format", "json")
     assert r.exit_code == 0
     assert "partial" in r.stderr
     assert all(e["subject"] == "Add activity: Spanish language café" for e in json.loads(r.stdout))
@@ -177,11 +177,11 @@ def test_cim_never_runs_the_repositorys_commands(tmp_path, hooks_path):
     assert cim("evidence", "add", "--portfolio", root, "spanish-language-cafe", tmp_path / "cert.pdf", "--commit").exit_code == 0
     assert cim("diary", "add", "--portfolio", root, "--text", "x", "--commit").exit_code == 0
     assert cim("report", "init", "--portfolio", root, "--commit").exit_code == 0
-    r = cim("log", "--portfolio", root, "--format", "json")
+    r = cim("log", root, "--format", "json")
     assert r.exit_code == 0, r.stderr
     kinds = sorted(e["kind"] for e in json.loads(r.stdout))
     assert kinds == ["activity", "activity", "diary", "evidence", "reflection", "registration", "report"]
-    assert cim("log", "--portfolio", root).exit_code == 0
+    assert cim("log", root).exit_code == 0
     assert os.listdir(markers) == []
     # The commits really happened, with the content unfiltered.
     assert git(repo, "show", "HEAD~2:ada/evidence/spanish-language-cafe/cert.pdf").stdout == "certificate"
@@ -191,7 +191,7 @@ def test_log_and_commit_without_git_installed(tmp_path, monkeypatch):
     root = tmp_path / "ada"
     assert cim("init", root, *STUDENT).exit_code == 0
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin-here"))
-    r = cim("log", "--portfolio", root)
+    r = cim("log", root)
     assert r.exit_code == 2 and "git is not installed" in r.stderr
     r = cim("diary", "add", "--portfolio", root, "--text", "x", "--commit")
     assert r.exit_code == 1 and "written but not committed" in r.stderr and "git is not installed" in r.stderr

@@ -116,7 +116,7 @@ def test_programme_option_and_discovery(make_portfolio, tmp_path):
 
 def test_status_text_and_json():
     r = invoke("status", COLLECTING)
-    assert r.exit_code == 0
+    assert r.exit_code == 1  # the portfolio has errors: the one exit-code contract
     assert "Stage: collecting" in r.stdout and "Next:" in r.stdout
     assert "a longer reflection (8 of 50 words)" in r.stdout
     data = json.loads(invoke("status", COLLECTING, "--format", "json").stdout)

@@ -240,3 +240,26 @@ def add_activity(root: str, given: ActivityInput, programme, *, today: datetime.
         os.unlink(record_path)
         raise
     return Added(slug, record, [record_rel, reflection_rel], warnings)
+
+
+def answer_problem(name: str, value: str, programme) -> str | None:
+    """What is wrong with one answer typed at a prompt (``cim activity add`` re-asks it), or None."""
+    from cim_cli.validation import is_date
+
+    value = value.strip()
+    if not value:
+        return "an answer is needed"
+    why = text_problem(value)
+    if why:
+        return why
+    if name == "category":
+        catalogue = programme.catalogue
+        if value in catalogue or sum(1 for cid in catalogue if cid.casefold() == value.casefold()) == 1:
+            return None
+        guess = difflib.get_close_matches(value, list(catalogue), n=1)
+        return f"'{value}' is not in the catalogue" + (f"; did you mean '{guess[0]}'?" if guess else "; choose an id from the list above")
+    if name == "location" and value.lower() not in LOCATIONS:
+        return "answer home or abroad"
+    if name in ("start", "end") and not is_date(value):
+        return "write the date as YYYY-MM-DD, e.g. 2025-03-01"
+    return None

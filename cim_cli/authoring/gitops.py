@@ -44,6 +44,29 @@ def start_repository(root: str) -> None:
         raise CommitFailed(f"git init failed: {_git_reason(exc)}") from None
 
 
+def has_identity(root: str) -> bool:
+    """Whether the person's own ``git commit`` in ``root`` knows who they are.
+
+    cim commits as itself, so its commits work without one; a student's
+    plain ``git commit`` fails with "Author identity unknown". ``git var``
+    applies git's own rules (config files, environment, auto-detection) and
+    runs no hooks; only a failure to run git at all counts as "known".
+    """
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=" + os.devnull, "var", "GIT_COMMITTER_IDENT"],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return True
+    return done.returncode == 0
+
+
 def author_of(root: str) -> tuple[str, str] | None:
     """(name, email) from the portfolio's student.yaml, when it has both."""
     from cim_cli.load import files

@@ -6,28 +6,16 @@ import difflib
 import os
 
 from cim_cli.authoring import BadValue, Refused
-from cim_cli.load.portfolio import ACTIVITIES_DIR, STUDENT_FILE, is_portfolio
+from cim_cli.load.portfolio import ACTIVITIES_DIR, STUDENT_FILE, find_portfolio, is_portfolio  # noqa: F401 (find_portfolio: used from here)
 
 _RECORD_SUFFIXES = (".yaml", ".yml")
-
-
-def find_portfolio(start: str) -> str | None:
-    """``start`` or the nearest folder above it that holds student.yaml, else None."""
-    here = os.path.abspath(start)
-    while True:
-        if os.path.isdir(here) and is_portfolio(here):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
 
 
 def not_a_portfolio_message(start: str) -> str:
     """What to say when no portfolio is found from ``start``."""
     return (
-        f"no portfolio here: neither {start} nor a folder above it holds {STUDENT_FILE}. "
-        "Create one with: cim init PATH, or name one with --portfolio PATH"
+        f"no portfolio here: neither {start} nor a folder above it holds {STUDENT_FILE}; "
+        "go to your portfolio folder, or name it with --portfolio PORTFOLIO (a new one is made with: cim init FOLDER)"
     )
 
 

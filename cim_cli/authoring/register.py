@@ -94,6 +94,17 @@ def build_record(values: dict, *, today: datetime.date | None = None) -> dict:
     return record
 
 
+def answer_problem(name: str, value: str) -> str | None:
+    """What is wrong with one answer typed at a prompt (``cim init`` re-asks it), or None."""
+    trial = {"student_id": "s1", "name": "A", "email": "a@example.org", "study_programme": "P", name: value}
+    try:
+        build_record(trial)
+    except BadValue as exc:
+        # The messages name the flag; at a prompt there is none.
+        return "; ".join(d.replace(f" ({FLAGS[name]})", "").removeprefix(FLAGS[name] + " ") for d in exc.details) or exc.message
+    return None
+
+
 def _field(message: str) -> str:
     for name in FLAGS:
         if message.startswith(name) or f"'{name}'" in message:

@@ -18,23 +18,31 @@ from typing import Iterator, List, Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, fail, load_programme_or_exit, programme_option, say
+from cim_cli.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_USAGE,
+    NAMED,
+    TextOrJson,
+    complete_category,
+    complete_slug,
+    fail,
+    load_programme_or_exit,
+    portfolio_argument,
+    programme_option,
+    say,
+    typed_portfolio,
+)
 
-PORTFOLIO_HELP = "The portfolio folder (default: the current folder, or the portfolio that contains it)."
+PORTFOLIO_HELP = "The portfolio to write to, or any folder inside it (default: the portfolio you are in)."
 COMMIT_HELP = "Commit exactly the files this command writes (git)."
 
 
 def _portfolio_option() -> typer.models.OptionInfo:
-    return typer.Option(None, "--portfolio", metavar="PATH", help=PORTFOLIO_HELP)
+    return typer.Option(None, "--portfolio", "-P", metavar="PORTFOLIO", help=PORTFOLIO_HELP)
 
 
 def _commit_option() -> typer.models.OptionInfo:
     return typer.Option(False, "--commit", help=COMMIT_HELP)
-
-
-class LogFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 # -- shared helpers -------------------------------------------------------------------------
@@ -67,16 +75,8 @@ def _errors() -> Iterator[None]:
 
 
 def _root(portfolio: Optional[str]) -> str:
-    """The portfolio to work on: ``--portfolio`` or the current folder, or the one above that holds student.yaml."""
-    from cim_cli.authoring.locate import find_portfolio, not_a_portfolio_message
-
-    start = portfolio or "."
-    if portfolio and not os.path.isdir(portfolio):
-        raise fail(f"{portfolio}: no such folder")
-    found = find_portfolio(start)
-    if found is None:
-        raise fail(not_a_portfolio_message(start))
-    return found
+    """The portfolio to work on (absolute): ``--portfolio``, or the one the current folder is in."""
+    return os.path.abspath(portfolio_argument(portfolio, option="--portfolio"))
 
 
 def _shown(root: str, rel: str) -> str:
@@ -86,19 +86,13 @@ def _shown(root: str, rel: str) -> str:
 
 def _cim(root: str, command: str, args: str = "") -> str:
     """A cim command line for the next step, with --portfolio when it is not found from here."""
-    from cim_cli.authoring.locate import find_portfolio
-
-    here = find_portfolio(".")
-    where = "" if here and os.path.samefile(here, root) else f" --portfolio {shlex.quote(os.path.relpath(root))}"
-    return f"cim {command}{where}" + (f" {args}" if args else "")
+    where = typed_portfolio(os.path.relpath(root))
+    return f"cim {command}" + (f" --portfolio{where}" if where else "") + (f" {args}" if args else "")
 
 
 def _status(root: str) -> str:
     """The cim status command line for this portfolio, typed from here."""
-    from cim_cli.authoring.locate import find_portfolio
-
-    here = find_portfolio(".")
-    return "cim status" if here and os.path.samefile(here, root) else f"cim status {shlex.quote(os.path.relpath(root))}"
+    return "cim status" + typed_portfolio(os.path.relpath(root))
 
 
 def _commit(root: str, files: list[str], message: str) -> None:
@@ -117,6 +111,18 @@ def _ask(label: str) -> str:
     return typer.prompt(label, err=True).strip()
 
 
+def _ask_until(label: str, problem, tries: int = 5) -> str:
+    """Ask until ``problem(answer)`` is None: one bad answer is asked again, not fatal at the end."""
+    answer = _ask(label)
+    for _ in range(tries - 1):
+        why = problem(answer)
+        if why is None:
+            break
+        say(f"cim: {why}; try again")
+        answer = _ask(label)
+    return answer
+
+
 def _printable(text: str) -> str:
     """Text safe to print on a terminal: control characters (escape sequences) shown as '?'."""
     import unicodedata
@@ -128,30 +134,31 @@ def _printable(text: str) -> str:
 
 
 def init(
-    path: str = typer.Argument(".", help="Folder for the new portfolio (created if missing; default: the current folder)."),
-    student_id: Optional[str] = typer.Option(None, "--student-id", help="Your student identifier."),
-    name: Optional[str] = typer.Option(None, "--name", help="Your full name as it should appear on the certificate."),
-    email: Optional[str] = typer.Option(None, "--email", help="Where the programme can reach you."),
-    study_programme: Optional[str] = typer.Option(None, "--study-programme", help="Your study programme, e.g. Medicine."),
+    path: str = typer.Argument(".", click_type=NAMED, metavar="[DIR]", help="Folder for the new portfolio (created if missing; default: the current folder).", show_default=False),
+    student_id: Optional[str] = typer.Option(None, "--student-id", metavar="ID", help="Your student identifier."),
+    name: Optional[str] = typer.Option(None, "--name", metavar="TEXT", help="Your full name as it should appear on the certificate."),
+    email: Optional[str] = typer.Option(None, "--email", metavar="EMAIL", help="Where the programme can reach you."),
+    study_programme: Optional[str] = typer.Option(None, "--study-programme", metavar="TEXT", help="Your study programme, e.g. Medicine."),
     registered: Optional[str] = typer.Option(None, "--registered", metavar="DATE", help="Registration date, YYYY-MM-DD (default: today)."),
-    cohort: Optional[str] = typer.Option(None, "--cohort", help="Cohort or intake, e.g. 2026 (optional)."),
+    cohort: Optional[str] = typer.Option(None, "--cohort", metavar="TEXT", help="Cohort or intake, e.g. 2026 (optional)."),
     no_git: bool = typer.Option(False, "--no-git", help="Do not create a git repository."),
     commit: bool = typer.Option(False, "--commit", help="Inside an existing git repository: commit the new files to it."),
     programme: Optional[str] = programme_option(),
 ) -> None:
     """Register: create a portfolio with student.yaml, its folders and a git repository."""
     from cim_cli.authoring import gitops
-    from cim_cli.authoring.register import FLAGS, REQUIRED, create_portfolio, missing
+    from cim_cli.authoring.register import FLAGS, REQUIRED, answer_problem, create_portfolio, missing
 
     if no_git and commit:
         raise fail("--no-git and --commit contradict each other; choose one")
+    _refuse_nested(path)
     prog = load_programme_or_exit(programme, path)
     values = {"student_id": student_id, "name": name, "email": email, "study_programme": study_programme, "registered": registered, "cohort": cohort}
     gaps = missing(values)
     if gaps and _interactive():
         labels = dict(REQUIRED)
         for gap in gaps:
-            values[gap] = _ask(labels[gap])
+            values[gap] = _ask_until(labels[gap], lambda answer, gap=gap: answer_problem(gap, answer))
     elif gaps:
         raise fail("missing " + ", ".join(FLAGS[g] for g in gaps) + " (cim init asks for them only on a terminal)")
     tree = None if no_git else gitops.inside_work_tree(path)
@@ -181,9 +188,40 @@ def init(
                 raise typer.Exit(EXIT_FINDINGS) from None
         else:
             say(f"Started a git repository with a first commit ({sha[:8]}).")
+    if not no_git and not gitops.has_identity(root):
+        record = created.record
+        say("git does not know who you are yet, so your own git commits would fail. Tell it once with:")
+        say(f"  git config --global user.name {shlex.quote(_printable(record['name']))}")
+        say(f"  git config --global user.email {shlex.quote(_printable(record['email']))}")
     go = "" if os.path.samefile(root, os.getcwd()) else f"cd {shlex.quote(os.path.relpath(root))}, then "
     say(f"Next: {go}record your first activity with: cim activity add --title \"...\" --category CATEGORY --location home|abroad --start YYYY-MM-DD")
     say("      (cim programme show lists the categories)")
+
+
+def _refuse_nested(path: str) -> None:
+    """Exit 1 when ``path`` is in a portfolio or holds portfolios: one portfolio never holds another."""
+    from cim_cli.load.portfolio import find_portfolio, portfolios_below
+
+    probe = path
+    while not os.path.isdir(probe):  # a folder to be made: look from the nearest one that exists
+        parent = os.path.dirname(os.path.abspath(probe))
+        if parent == os.path.abspath(probe):
+            break
+        probe = parent
+    enclosing = find_portfolio(probe)
+    if enclosing is not None:
+        shown = os.path.relpath(enclosing)
+        if os.path.isdir(path) and os.path.samefile(path, enclosing):
+            raise fail(f"{path} already holds a portfolio; nothing was changed. See where it stands with: cim status{typed_portfolio(shown)}", EXIT_FINDINGS)
+        raise fail(
+            f"{path} is inside the portfolio at {shown}; a portfolio cannot hold another. "
+            "To work on that one, use cim activity add, cim status and the like from anywhere inside it; "
+            "to register a new one, choose a folder outside it",
+            EXIT_FINDINGS,
+        )
+    cohort = portfolios_below(path) if os.path.isdir(path) else []
+    if cohort:
+        raise fail(f"{path} holds portfolios (e.g. {cohort[0]}); a portfolio cannot hold another: choose a folder of its own, e.g. {os.path.join(path, 'NAME')}", EXIT_FINDINGS)
 
 
 def _subject(text: str) -> str:
@@ -196,24 +234,24 @@ def _subject(text: str) -> str:
 
 
 def activity_add(
-    title: Optional[str] = typer.Option(None, "--title", help="What the activity was, in a few words."),
-    category: Optional[str] = typer.Option(None, "--category", help="A category id from the programme's catalogue (a wrong one lists them)."),
-    location: Optional[str] = typer.Option(None, "--location", metavar="home|abroad", help="home: internationalisation at home; abroad: you travelled."),
+    title: Optional[str] = typer.Option(None, "--title", metavar="TEXT", help="What the activity was, in a few words."),
+    category: Optional[str] = typer.Option(None, "--category", metavar="CATEGORY", autocompletion=complete_category, help="A category id from the programme's catalogue (a wrong one lists them)."),
+    location: Optional[str] = typer.Option(None, "--location", metavar="<home|abroad>", help="home: internationalisation at home; abroad: you travelled."),
     country: Optional[str] = typer.Option(None, "--country", metavar="CC", help="Two-letter country code (ISO 3166-1), required when abroad, e.g. DE."),
     start: Optional[str] = typer.Option(None, "--start", metavar="DATE", help="First day, YYYY-MM-DD."),
     end: Optional[str] = typer.Option(None, "--end", metavar="DATE", help="Last day, YYYY-MM-DD (not before --start)."),
-    host: Optional[str] = typer.Option(None, "--host", help="Organiser or host institution."),
-    description: Optional[str] = typer.Option(None, "--description", help="What you did, in a sentence or two."),
-    credits: Optional[float] = typer.Option(None, "--credits", help="ECTS credits, when credit bearing."),
+    host: Optional[str] = typer.Option(None, "--host", metavar="TEXT", help="Organiser or host institution."),
+    description: Optional[str] = typer.Option(None, "--description", metavar="TEXT", help="What you did, in a sentence or two."),
+    credits: Optional[float] = typer.Option(None, "--credits", metavar="NUMBER", help="ECTS credits, when credit bearing."),
     credit_bearing: Optional[bool] = typer.Option(None, "--credit-bearing/--not-credit-bearing", help="Whether the activity gave credits on your transcript."),
-    curriculum: Optional[str] = typer.Option(None, "--curriculum", metavar="formal|informal", help="formal: part of a course; informal: outside the curriculum."),
-    engagements: Optional[int] = typer.Option(None, "--engagements", help="How many times you took part (language café sessions, lectures)."),
+    curriculum: Optional[str] = typer.Option(None, "--curriculum", metavar="<formal|informal>", help="formal: part of a course; informal: outside the curriculum."),
+    engagements: Optional[int] = typer.Option(None, "--engagements", metavar="N", help="How many times you took part (language café sessions, lectures)."),
     portfolio: Optional[str] = _portfolio_option(),
     programme: Optional[str] = programme_option(),
     commit: bool = _commit_option(),
 ) -> None:
     """Record an activity: activities/<slug>.yaml and a reflection template. Prints the slug."""
-    from cim_cli.authoring.activity import REQUIRED, ActivityInput, add_activity, catalogue_listing
+    from cim_cli.authoring.activity import REQUIRED, ActivityInput, add_activity, answer_problem, catalogue_listing
 
     root = _root(portfolio)
     prog = load_programme_or_exit(programme, root)
@@ -226,7 +264,7 @@ def activity_add(
             if field == "category":
                 say("Categories:\n" + "\n".join(f"  {line}" for line in catalogue_listing(prog)))
             label = {"title": "Title", "category": "Category id", "location": "Location (home or abroad)", "start": "Start date (YYYY-MM-DD)"}[field]
-            setattr(given, field, _ask(label))
+            setattr(given, field, _ask_until(label, lambda answer, field=field: answer_problem(field, answer, prog)))
         if (given.location or "").strip().lower() == "abroad" and not given.country:
             given.country = _ask("Country code (e.g. DE)")
     elif gaps:
@@ -247,19 +285,17 @@ def activity_add(
 
 
 def evidence_add(
-    slug: str = typer.Argument(..., help="The activity (its slug, as printed by cim activity add)."),
-    files: List[str] = typer.Argument(..., metavar="FILE...", help="Files to add: certificates, signed programmes, photos."),
-    kind: Optional[str] = typer.Option(None, "--kind", help="certificate, signed-programme, photo, transcript or other (default: photo for images, else other)."),
-    description: Optional[str] = typer.Option(None, "--description", help="What the file shows."),
+    slug: str = typer.Argument(..., click_type=NAMED, metavar="SLUG", autocompletion=complete_slug, help="The activity (its slug, as printed by cim activity add)."),
+    files: List[str] = typer.Argument(..., click_type=NAMED, metavar="FILE...", help="Files to add: certificates, signed programmes, photos."),
+    kind: Optional[str] = typer.Option(None, "--kind", metavar="KIND", help="certificate, signed-programme, photo, transcript or other (default: photo for images, else other)."),
+    description: Optional[str] = typer.Option(None, "--description", metavar="TEXT", help="What the file shows."),
     portfolio: Optional[str] = _portfolio_option(),
-    programme: Optional[str] = programme_option(),
     commit: bool = _commit_option(),
 ) -> None:
     """Copy evidence files into evidence/<slug>/ and record them, with their SHA-256, in the activity."""
     from cim_cli.authoring.evidence import add_evidence
 
     root = _root(portfolio)
-    load_programme_or_exit(programme, root)
     with _errors():
         result = add_evidence(root, slug, files, kind=kind, description=description)
     for outcome in result.outcomes:
@@ -286,11 +322,10 @@ def evidence_add(
 
 
 def diary_add(
-    text: Optional[str] = typer.Option(None, "--text", "-t", help="The entry (default: your editor on a terminal, or the text piped in)."),
-    activity: Optional[str] = typer.Option(None, "--activity", metavar="SLUG", help="Link the entry to this activity."),
+    text: Optional[str] = typer.Option(None, "--text", "-t", metavar="TEXT", help="The entry (default: your editor on a terminal, or the text piped in)."),
+    activity: Optional[str] = typer.Option(None, "--activity", metavar="SLUG", autocompletion=complete_slug, help="Link the entry to this activity."),
     date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The entry's date, YYYY-MM-DD (default: today)."),
     portfolio: Optional[str] = _portfolio_option(),
-    programme: Optional[str] = programme_option(),
     commit: bool = _commit_option(),
 ) -> None:
     """Write a dated diary entry in diary/ (opens $EDITOR on a terminal without --text)."""
@@ -299,7 +334,6 @@ def diary_add(
     from cim_cli.authoring.locate import activity_record
 
     root = _root(portfolio)
-    load_programme_or_exit(programme, root)
     with _errors():
         if activity:
             activity_record(root, activity)  # an unknown slug is reported before the editor opens
@@ -355,23 +389,21 @@ def report_init(
 
 
 def log(
-    portfolio: Optional[str] = _portfolio_option(),
-    fmt: LogFormat = typer.Option(LogFormat.text, "--format", "-f", help="text or json."),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="Show at most N changes."),
-    programme: Optional[str] = programme_option(),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder, or any folder inside it (default: the portfolio you are in).", show_default=False),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, metavar="N", help="Show at most N changes."),
 ) -> None:
     """The portfolio's history from git: activities, evidence, reflections, diary, report; newest first."""
     import json
 
     from cim_cli.authoring.history import timeline
 
-    root = _root(portfolio)
-    load_programme_or_exit(programme, root)
+    root = os.path.abspath(portfolio_argument(portfolio))
     with _errors():
         found = timeline(root, limit)
     if found.partial:
         say("cim: note: this is a shallow clone, so the history is partial; get all of it with: git fetch --unshallow")
-    if fmt == LogFormat.json:
+    if fmt == TextOrJson.json:
         typer.echo(json.dumps([e.as_dict() for e in found.events], indent=2, ensure_ascii=False))
         return
     if not found.events:

@@ -12,6 +12,8 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    Delimiter,
+    NAMED,
     Format,
     check_stage,
     delimiter_option,
@@ -83,17 +85,17 @@ def _show_progress(out: Optional[str], fmt: str) -> bool:
 
 
 def batch(
-    roots: List[str] = typer.Argument(..., metavar="ROOT...", help="Folders to search for portfolios (folders with student.yaml)."),
+    roots: List[str] = typer.Argument(..., click_type=NAMED, metavar="ROOT...", help="Folders to search for portfolios (folders with student.yaml)."),
     programme: Optional[str] = programme_option(),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: one per CPU). 1 checks in this process: fastest for a few portfolios, easiest to debug, but no crash isolation."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: one per CPU). 1 checks in this process: fastest for a few portfolios, easiest to debug, but no crash isolation."),
     stage: Optional[str] = typer.Option(None, "--stage", callback=check_stage, metavar="STAGE", help=f"Only report portfolios at exactly STAGE ({', '.join(STAGES)}); --stage ready-for-review is the administrator's inbox."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
-    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE (atomically) instead of stdout."),
+    out: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, metavar="SECONDS", help="Stop checking a portfolio after SECONDS and report an internal-error finding on it."),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="REV", help="Only check portfolios with changes between git revision REV and the work tree."),
-    delimiter: str = delimiter_option(),
+    delimiter: Delimiter = delimiter_option(),
 ) -> None:
     """Check every portfolio under ROOT... (a cohort) and report them, one per row or record.
 
@@ -130,7 +132,7 @@ def batch(
             try:
                 with output(out) as stream:
                     # Every programme file is known (plan ran discovery): the header names one only if it judged all.
-                    context = run_context(__version__, resolver.programmes, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter)
+                    context = run_context(__version__, resolver.programmes, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
                     reporter = make_reporter(fmt.value, stream, context)
                     for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
                         progress.advance()

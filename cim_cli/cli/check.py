@@ -11,19 +11,27 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    Delimiter,
+    NAMED,
     Format,
+    TextOrJson,
     check_stage,
     delimiter_option,
     fail,
     load_programme_or_exit,
     output,
+    output_option,
+    portfolio_argument,
     programme_error,
     programme_option,
     programme_resolver_or_exit,
-    require_portfolio,
+    typed_portfolio,
     use_colour,
 )
 from cim_cli.findings import STAGES
+
+PORTFOLIO_HELP = "The portfolio folder, or any folder inside it (default: the portfolio you are in)."
+PORTFOLIOS_HELP = "Portfolio folders, or folders inside them (default: the portfolio you are in)."
 
 
 class ExportFormat(str, Enum):
@@ -44,14 +52,14 @@ def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
 
 
 def validate(
-    portfolios: List[str] = typer.Argument(..., metavar="PORTFOLIO...", help="Portfolio folders (each holds student.yaml)."),
+    portfolios: Optional[List[str]] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]...", help=PORTFOLIOS_HELP, show_default=False),
     programme: Optional[str] = programme_option(),
     fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),
     require: Optional[str] = typer.Option(None, "--require", callback=check_stage, metavar="STAGE", help=f"Exit 1 unless every portfolio has reached STAGE ({', '.join(STAGES)})."),
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
-    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE instead of stdout."),
+    out: Optional[str] = output_option(),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
-    delimiter: str = delimiter_option(),
+    delimiter: Delimiter = delimiter_option(),
 ) -> None:
     """Check portfolios and report every finding with its file and line."""
     from cim_cli import __version__
@@ -63,8 +71,9 @@ def validate(
     from cim_cli.revision import RevisionError, sources
 
     if rev is None:
-        for path in portfolios:
-            require_portfolio(path)
+        portfolios = [portfolio_argument(path) for path in portfolios or [None]]
+    elif not portfolios:
+        portfolios = [portfolio_argument(None)]
     resolver = programme_resolver_or_exit(programme)
     try:
         progs = [resolver.for_portfolio(path) for path in portfolios]
@@ -74,7 +83,7 @@ def validate(
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
         with sources(portfolios, rev) as pairs, output(out) as stream:
-            context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter)
+            context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
                 result = check_portfolio(load_portfolio(load), prog, path)
@@ -87,55 +96,55 @@ def validate(
 
 
 def status(
-    portfolio: str = typer.Argument(".", help="Portfolio folder (default: the current folder)."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
     programme: Optional[str] = programme_option(),
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
 ) -> None:
     """A student's view: stage, what counts, what is missing, and the next step."""
     from cim_cli.engine import validate_path
     from cim_cli.status import render_status, status_dict
 
-    require_portfolio(portfolio)
+    portfolio = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, portfolio)
     result = validate_path(portfolio, prog)
-    if fmt == "json":
+    if fmt == TextOrJson.json:
         import json
 
         typer.echo(json.dumps(status_dict(result, prog), indent=2, ensure_ascii=False))
-    elif fmt == "text":
-        render_status(result, prog, sys.stdout)
     else:
-        raise fail(f"unknown format {fmt!r}; choose text or json")
+        render_status(result, prog, sys.stdout, typed_path=typed_portfolio(portfolio))
+    raise typer.Exit(exit_code([result], strict=False, require=None))
 
 
 def export(
-    portfolio: str = typer.Argument(..., help="Portfolio folder."),
-    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="json, markdown, csv or html."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="The summary's format."),
     programme: Optional[str] = programme_option(),
-    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write to FILE (atomically) instead of stdout."),
-    delimiter: str = delimiter_option(),
+    out: Optional[str] = output_option(),
+    delimiter: Delimiter = delimiter_option(),
 ) -> None:
     """Export the summary of activities (student, activities, evidence, totals, stage)."""
     from cim_cli.exporters import export_portfolio
     from cim_cli.load.portfolio import load_portfolio
     from cim_cli.engine import check_portfolio
 
-    require_portfolio(portfolio)
+    portfolio = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, portfolio)
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
     with output(out) as stream:
-        export_portfolio(fmt.value, loaded, result, prog, stream, delimiter=delimiter)
+        export_portfolio(fmt.value, loaded, result, prog, stream, delimiter=delimiter.value)
+    raise typer.Exit(exit_code([result], strict=False, require=None))
 
 
 def rules(
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
 ) -> None:
     """List the rules with their documentation."""
     from cim_cli.checks import rule_infos
 
     infos = rule_infos()
-    if fmt == "json":
+    if fmt == TextOrJson.json:
         import json
 
         typer.echo(json.dumps([{"id": i.id, "severity": i.severity, "summary": i.summary, "doc": i.doc} for i in infos.values()], indent=2))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from contextlib import ExitStack, contextmanager
 from enum import Enum
 from typing import Iterator, Optional, TextIO
 
 import typer
+import typer._click.types
 
 from cim_cli.findings import STAGES
 
@@ -31,20 +33,42 @@ class Format(str, Enum):
     github = "github"
 
 
-DELIMITERS = (",", ";")
-DELIMITER_HELP = "CSV field separator: ',' (default) or ';', which Excel set to Swedish, German and most other European locales opens without an import wizard."
+class Delimiter(str, Enum):
+    """CSV field separators cim writes."""
+
+    comma = ","
+    semicolon = ";"
 
 
-def check_delimiter(value: str) -> str:
-    """Typer callback: a CSV field separator cim writes."""
-    if value not in DELIMITERS:
-        raise typer.BadParameter("choose ',' or ';'")
-    return value
+DELIMITER_HELP = "CSV field separator: ';' is what Excel set to Swedish, German and most other European locales opens without an import wizard."
 
 
 def delimiter_option() -> typer.models.OptionInfo:
     """The ``--delimiter`` option of every command that can write CSV."""
-    return typer.Option(",", "--delimiter", callback=check_delimiter, metavar="CHAR", help=DELIMITER_HELP)
+    return typer.Option(Delimiter.comma, "--delimiter", help=DELIMITER_HELP)
+
+
+class TextOrJson(str, Enum):
+    """The formats of the commands that show one thing: for people, or as data."""
+
+    text = "text"
+    json = "json"
+
+
+def output_option(help_text: str = "Write the output to FILE (atomically) instead of stdout.") -> typer.models.OptionInfo:
+    """The ``--output/-o FILE`` option."""
+    return typer.Option(None, "--output", "-o", metavar="FILE", help=help_text)
+
+
+class _NamedText(typer._click.types.StringParamType):
+    """A string argument whose help shows only its metavar (PORTFOLIO), not also "<str>"."""
+
+    def get_metavar(self, param, ctx=None) -> str:  # noqa: ARG002 - click's signature
+        return ""
+
+
+# click_type= of every string argument: one metavar style in help.
+NAMED = _NamedText()
 
 
 def check_stage(value: Optional[str]) -> Optional[str]:
@@ -56,7 +80,7 @@ def check_stage(value: Optional[str]) -> Optional[str]:
 
 def programme_option() -> typer.models.OptionInfo:
     """The ``--programme`` option every command that reads a portfolio takes."""
-    return typer.Option(None, "--programme", "-p", help=PROGRAMME_HELP)
+    return typer.Option(None, "--programme", "-p", metavar="FILE", help=PROGRAMME_HELP)
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -106,14 +130,82 @@ def programme_resolver_or_exit(explicit: str | None):
         raise programme_error(exc) from None
 
 
-def require_portfolio(path: str) -> None:
-    """Exit 2 unless ``path`` is a portfolio folder."""
-    from cim_cli.load.portfolio import STUDENT_FILE, is_portfolio
+def portfolio_argument(path: str | None, *, option: str = "") -> str:
+    """The portfolio a command works on, spelled as the person can type it from here.
 
-    if not os.path.isdir(path):
-        raise fail(f"{path}: no such folder")
-    if not is_portfolio(path):
-        raise fail(f"{path}: not a portfolio (no {STUDENT_FILE}); create one with: cim init {path}")
+    None means "the portfolio I am in": the current folder or the nearest
+    folder above it that holds student.yaml, so every command works from
+    ``reflections/`` as well as from the top. A named folder inside a
+    portfolio means that portfolio. A folder that is a portfolio is returned
+    as given. Otherwise exit 2 with a hint that cannot do harm: never
+    ``cim init`` on a folder inside a portfolio or on a cohort of them.
+    ``option`` is how the command is given a portfolio ("--portfolio" on
+    the commands that write; "" for the reading commands' argument).
+    """
+    from cim_cli.load.portfolio import STUDENT_FILE, find_portfolio, is_portfolio, portfolios_below
+
+    how = f"{option} PORTFOLIO" if option else "PORTFOLIO"
+    start = "." if path is None else path
+    if not os.path.isdir(start):
+        raise fail(f"{start}: no such folder; give a portfolio folder as {how}, or run cim inside your portfolio's folder")
+    if path is not None and is_portfolio(path):
+        return path
+    found = find_portfolio(start)
+    if found is not None:
+        try:
+            return os.path.relpath(found)
+        except ValueError:  # another drive (Windows)
+            return found
+    cohort = portfolios_below(start)
+    if cohort:
+        example = shlex.quote(os.path.join(start, cohort[0]) if path is not None else cohort[0])
+        raise fail(
+            f"{start} is not a portfolio but holds {len(cohort)}; name one ({how.replace('PORTFOLIO', example)}) "
+            f"or check them all with: cim batch {shlex.quote(start)}"
+        )
+    raise fail(
+        f"{start} is not a portfolio, nor inside one (no {STUDENT_FILE} there or in a folder above); "
+        f"go to your portfolio's folder or name it as {how} (a new portfolio is made with: cim init FOLDER)"
+    )
+
+
+def _completion_root(ctx: typer.Context) -> str | None:
+    from cim_cli.load.portfolio import find_portfolio
+
+    given = ctx.params.get("portfolio") if ctx is not None else None
+    return find_portfolio(given or ".")
+
+
+def complete_slug(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Shell completion: the slugs of the portfolio's activities."""
+    from cim_cli.authoring.locate import activity_records
+
+    root = _completion_root(ctx)
+    return [slug for slug in activity_records(root) if slug.startswith(incomplete)] if root else []
+
+
+def complete_category(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion: the category ids of the programme's catalogue, with their titles."""
+    from cim_cli.programme import ProgrammeError, resolve_programme
+
+    try:
+        prog = resolve_programme(ctx.params.get("programme") if ctx is not None else None, _completion_root(ctx))
+    except (ProgrammeError, OSError):
+        return []
+    return [(cid, str(entry.get("title", ""))) for cid, entry in prog.catalogue.items() if cid.startswith(incomplete)]
+
+
+def typed_portfolio(path: str) -> str:
+    """How to name the portfolio at ``path`` in a suggested command: nothing when it is the one here."""
+    from cim_cli.load.portfolio import find_portfolio
+
+    here = find_portfolio(".")
+    try:
+        if here is not None and os.path.samefile(here, path):
+            return ""
+    except OSError:
+        pass
+    return " " + shlex.quote(path)
 
 
 def _is_special(path: str) -> bool:

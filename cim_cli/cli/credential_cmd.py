@@ -14,46 +14,31 @@ from typing import Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, fail, load_programme_or_exit, programme_option, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, NAMED, fail, load_programme_or_exit, portfolio_argument, programme_option, say
 
 KEY_HELP = "The issuer's private key file (cim keys init); its passphrase comes from CIM_KEY_PASSPHRASE or a prompt."
 TRUST_HELP = "The staff trust list (default: the one the programme file names with trust:)."
 
 
 def certify_command(
-    portfolio: Optional[str] = typer.Argument(None, metavar="[PORTFOLIO]", help="The portfolio folder (default: the current folder, or the portfolio that contains it)."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder, or any folder inside it (default: the portfolio you are in).", show_default=False),
     key: str = typer.Option(..., "--key", metavar="FILE", help=KEY_HELP),
+    commit: bool = typer.Option(False, "--commit", help="Commit exactly the three files written (git)."),
     programme: Optional[str] = programme_option(),
     trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
-    commit: bool = typer.Option(False, "--commit", help="Commit exactly the three files written (git)."),
 ) -> None:
     """Issue the certificate of a portfolio that has presented: an Open Badges 3.0 credential
-    (credentials/<id>.json, signed eddsa-rdfc-2022 with the issuer's did:key) with its
-    certificate as HTML and PDF/A-3 (the credential attached, a QR code to verify it)."""
-    from cim_cli.authoring.locate import find_portfolio, not_a_portfolio_message
+    (credentials/ID.json, signed eddsa-rdfc-2022 with the issuer's did:key) with its certificate
+    as HTML and PDF/A-3 (the credential attached, a QR code to verify it)."""
+    # One way to find the portfolio, the trust list and the key: the ones cim approve uses.
+    from cim_cli.cli.trust_cmd import _load_key, _trust_for
     from cim_cli.trust.certify import CertifyError, certify
-    from cim_cli.trust.keys import KeyFileError, load_key
-    from cim_cli.trust.trustlist import TrustListError, load_trust_list, trust_list_for
 
-    start = portfolio or "."
-    if portfolio and not os.path.isdir(portfolio):
-        raise fail(f"{portfolio}: no such folder")
-    root = find_portfolio(start)
-    if root is None:
-        raise fail(not_a_portfolio_message(start))
+    root = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, root)
-    try:
-        trust_list = load_trust_list(trust) if trust else trust_list_for(prog)
-    except TrustListError as exc:
-        raise fail(exc.describe()) from None
-    if trust_list is None:
-        raise fail("no trust list: name one in the programme file (trust: trust.yaml) or give --trust FILE")
-    try:
-        signing_key, warnings = load_key(key)
-    except KeyFileError as exc:
-        raise fail(str(exc)) from None
-    for warning in warnings:
-        say(warning)
+    trust_list = _trust_for(trust, prog)
+    signing_key = _load_key(key)
+
     import sys
 
     def progress(step: str) -> None:

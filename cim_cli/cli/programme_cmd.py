@@ -7,13 +7,13 @@ from typing import Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, fail, load_programme_or_exit, programme_option, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, NAMED, TextOrJson, fail, load_programme_or_exit, programme_option, say
 
 programme_app = typer.Typer(help="The programme file: what your institution decides (activities, report, catalogue).", no_args_is_help=True)
 
 
 @programme_app.command("init")
-def init(path: str = typer.Argument("programme.yaml", help="Where to write the file (default: programme.yaml).")) -> None:
+def init(path: str = typer.Argument("programme.yaml", click_type=NAMED, metavar="[FILE]", help="Where to write the file, or a folder for programme.yaml in it (default: programme.yaml).", show_default=False)) -> None:
     """Write the handbook's defaults to a programme file to edit (never over an existing file)."""
     from cim_cli.atomic import write_text
     from cim_cli.programme import dump_default
@@ -30,7 +30,7 @@ def init(path: str = typer.Argument("programme.yaml", help="Where to write the f
 
 
 @programme_app.command("check")
-def check(path: str = typer.Argument(..., help="The programme file to check.")) -> None:
+def check(path: str = typer.Argument(..., click_type=NAMED, metavar="FILE", help="The programme file to check.")) -> None:
     """Validate a programme file; errors carry line numbers. Exit 0 valid, 1 invalid, 2 unreadable."""
     from cim_cli.programme import check_programme_file
 
@@ -48,15 +48,15 @@ def check(path: str = typer.Argument(..., help="The programme file to check.")) 
 
 @programme_app.command("show")
 def show(
-    portfolio: str = typer.Argument(".", help="Portfolio folder whose programme to show (default: here)."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio whose programme to show, or a folder of a cohort (default: where you are).", show_default=False),
     programme: Optional[str] = programme_option(),
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
 ) -> None:
     """Show the programme in force: requirements, report rules and the activity catalogue."""
     from cim_cli.programme import BUILTIN
 
-    prog = load_programme_or_exit(programme, portfolio)
-    if fmt == "json":
+    prog = load_programme_or_exit(programme, _programme_start(portfolio))
+    if fmt == TextOrJson.json:
         import json
 
         typer.echo(json.dumps({"source": prog.source, **prog.data}, indent=2, ensure_ascii=False))
@@ -81,6 +81,20 @@ def _formal_line(req: dict) -> list[str]:
     if not rule.get("categories"):
         return []
     return [f"Part of a course (curriculum: formal): {', '.join(rule['categories'])} need reflections of {rule['min_words']}+ words"]
+
+
+def _programme_start(portfolio: str | None) -> str:
+    """Where the programme file is looked for: the enclosing portfolio, never a folder inside it.
+
+    (A programme.yaml inside a portfolio is the student's, not the programme's.)
+    Outside any portfolio, the folder itself: an administrator at a cohort root.
+    """
+    from cim_cli.load.portfolio import find_portfolio
+
+    start = portfolio or "."
+    if not os.path.isdir(start):
+        raise fail(f"{start}: no such folder; give a portfolio or a cohort folder")
+    return find_portfolio(start) or start
 
 
 def register(app: typer.Typer) -> None:

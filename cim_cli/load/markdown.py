@@ -40,7 +40,6 @@ Deliberate simplifications, all rare in student writing:
 from __future__ import annotations
 
 import functools
-import html
 import re
 import unicodedata
 from bisect import bisect_right
@@ -140,6 +139,28 @@ def visible_text(text: str) -> str:
     return text if text.isascii() else _INVISIBLE.sub("", text)
 
 
+def _ascii_stand_in(text: str) -> str | None:
+    """``text`` with each other character replaced by an ASCII one of the same role, or None.
+
+    Letters and digits of any script ("é", "Ж", "٣") are word characters
+    like "a" and "0"; everything else that is not ASCII separates words.
+    Only combining marks (which join) and ideographs (each a word) need
+    word_pattern(), whose Unicode classes take ~10 ms to compile: so
+    "Charité" or "Москва" keep the fast path and the start-up stays short.
+    """
+    table: dict[int, str] = {}
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        if unicodedata.category(ch)[0] == "M" or _IDEOGRAPH.match(ch):
+            return None
+        table[ord(ch)] = ("0" if ch.isdecimal() else "a") if ch.isalnum() else " "
+    return text.translate(table)
+
+
+_IDEOGRAPH = re.compile(f"[{_CJK}]")
+
+
 def count_words(text: str) -> int:
     """Words in plain text, as defined by :func:`word_pattern`.
 
@@ -152,7 +173,10 @@ def count_words(text: str) -> int:
             if typographic in text:
                 text = text.replace(typographic, ascii_)
         if not text.isascii():
-            return len(word_pattern().findall(text))
+            stand_in = _ascii_stand_in(text)
+            if stand_in is None:  # combining marks or ideographs: the definition itself
+                return len(word_pattern().findall(text))
+            text = stand_in
     roles = text.translate(_ASCII_ROLES)
     letters = roles.replace("0", "a")
     # Runs of letters and digits, minus the joints inside words.
@@ -397,6 +421,9 @@ def _protect_escape(m: re.Match[str]) -> str:
 
 def _entity(m: re.Match[str]) -> str:
     # Decoded, not dropped: "&nbsp;" becomes a blank, and "na&iuml;ve" stays one word.
+    # html (2 ms with its entity table) is imported only by text that has entities.
+    import html
+
     return html.unescape(m.group())
 
 
@@ -886,6 +913,8 @@ class _Scanner:
             if self.rendering_heading:
                 return " " + autolink + " "  # shown as text, but not counted as words
         elif m.group(3).lower() == "img" and not m.group(2):
+            import html
+
             attributes = {
                 name.lower(): html.unescape(value.strip("\"'"))
                 for name, value in _HTML_ATTRIBUTE.findall(m.group(4))

@@ -44,6 +44,28 @@ def is_portfolio(path: str) -> bool:
     return os.path.isfile(os.path.join(path, STUDENT_FILE))
 
 
+def find_portfolio(start: str) -> str | None:
+    """``start`` or the nearest folder above it that holds student.yaml (absolute), else None."""
+    here = os.path.abspath(start)
+    while True:
+        if os.path.isdir(here) and is_portfolio(here):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+def portfolios_below(path: str, limit: int = 1000) -> list[str]:
+    """Names of the folders directly in ``path`` that are portfolios (a cohort root), sorted."""
+    try:
+        with os.scandir(path) as entries:
+            names = [e.name for e in entries if e.is_dir(follow_symlinks=False) and is_portfolio(e.path)]
+    except OSError:
+        return []
+    return sorted(names)[:limit]
+
+
 def default_reflection(slug: str) -> str:
     return f"{REFLECTIONS_DIR}/{slug}.md"
 

@@ -137,7 +137,7 @@ def parse_yaml(text: str, file: str) -> YamlDocument:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _position(mark) if mark else (None, None)
-        builder.fail("yaml-syntax", line, col, _syntax_message(exc))
+        builder.fail("yaml-syntax", line, col, _tab_message(text, line) or _syntax_message(exc))
     except yaml.reader.ReaderError as exc:
         line, col = _offset_position(text, exc.position)
         builder.fail("yaml-syntax", line, col, f"YAML cannot contain this character ({_describe(exc.character)})")
@@ -162,6 +162,24 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
     elif "tab" in problem:
         hint = "; indent with spaces, not tabs"
     return f"YAML syntax error: {problem}{hint}"
+
+
+def _tab_message(text: str, line: int | None) -> str | None:
+    """The message for the commonest slip of all, a tab in the indentation of ``line``.
+
+    libyaml says "found character that cannot start any token", which no
+    student can act on; an editor that inserts tabs is the usual cause.
+    """
+    if not line:
+        return None
+    lines = text.split("\n", line)
+    if line > len(lines):
+        return None
+    body = lines[line - 1]
+    indent = body[: len(body) - len(body.lstrip(" \t"))]
+    if "\t" in indent:
+        return f"YAML does not allow tabs for indentation; use spaces (line {line} is indented with a tab)"
+    return None
 
 
 def _describe(character: Any) -> str:
