@@ -58,14 +58,23 @@ def certify_command(
     say(f"Issued {issued.credential['id']} (SHA-256 {issued.sha256}).")
     say(f"Check it with: cim verify {os.path.relpath(issued.pdf_path)}")
     if commit:
-        from cim_cli.authoring import gitops
+        _commit(root, paths, issued.credential["id"], trust_list.key(signing_key.did))
 
-        try:
-            sha = gitops.commit(root, paths, f"Certificate issued: {issued.credential['id']}")
-        except gitops.CommitFailed as exc:
-            say(f"cim: the files were written but not committed: {exc.message}")
-            raise typer.Exit(EXIT_FINDINGS) from None
-        say(f"Committed {sha[:8]}.")
+
+def _commit(root: str, paths: list[str], credential_id: str, entry) -> None:
+    """Commit exactly the three files, with the issuer as their author (as cim approve does)."""
+    from cim_cli import gitrepo
+    from cim_cli.authoring.gitops import _git_reason
+
+    name = entry.name if not any(c in entry.name for c in "<>\n\r\0") else "cim"
+    email = entry.email or "certificates@cim.invalid"
+    try:
+        commit_id = gitrepo.commit_paths(root, paths, f"Certificate issued: {credential_id}", author=(name, email))
+    except gitrepo.GitUnavailable as exc:
+        raise fail(f"the certificate was written but not committed: {exc}", EXIT_FINDINGS) from None
+    except Exception as exc:  # noqa: BLE001 - git's own error becomes a message
+        raise fail(f"the certificate was written but not committed: {_git_reason(exc)}", EXIT_FINDINGS) from None
+    say(f"Committed the certificate ({commit_id[:12]}).")
 
 
 def register(app: typer.Typer) -> None:
