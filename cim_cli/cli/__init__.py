@@ -49,9 +49,9 @@ COMMANDS = {
 # this order. A command missing here is listed under "Other commands".
 PANELS = {
     "Students: build your portfolio": ("init", "activity", "evidence", "diary", "report", "status", "log"),
-    "Checking, in CI and anywhere": ("validate", "verify", "rules"),
+    "Checking, in CI and anywhere": ("validate", "rules", "verify"),
     "Certificate administrators": ("batch", "export"),
-    "Academic staff": ("approve", "keys"),
+    "Academic staff": ("keys", "approve"),
     "Programme office": ("programme", "certify"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -156,15 +155,16 @@ def credential_verdicts(portfolio: Any, trust: Any, now: datetime.datetime | Non
 def _judge(root: str, path: str, trust: Any, email: Any, name: Any, now: datetime.datetime | None) -> CredentialVerdict:
     from cim_cli.load import files as safe
     from cim_cli.trust.credential import email_matches, student_name
-    from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES, credential_checks
+    from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES, credential_checks, parse_credential_bytes
+    from cim_cli.trust.verify import Unreadable
 
     rel = os.path.relpath(path, root).replace(os.sep, "/")
     try:
-        credential = json.loads(safe.read_bytes(path, MAX_CREDENTIAL_BYTES).decode("utf-8"))
+        credential = parse_credential_bytes(safe.read_bytes(path, MAX_CREDENTIAL_BYTES))
     except safe.ReadError as exc:
         return CredentialVerdict(rel, f"{exc.message}")
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return CredentialVerdict(rel, "is not a JSON credential")
+    except Unreadable as exc:
+        return CredentialVerdict(rel, f"is {exc}")
     failed = [c for c in credential_checks(credential, trust, now) if not c.passed]
     if failed:
         return CredentialVerdict(rel, "; ".join(f"{c.name}: {c.detail}" for c in failed[:3]))
