@@ -182,7 +182,7 @@ def _raw_html(content: str, env: dict) -> str:
             done = len(content) if end < 0 else end + 3
         else:
             m = _RAW_TAG.match(content, at)
-            if m is None:
+            if m is None or m.end() - at > _MAX_ATTRIBUTE:
                 out.append("&lt;")
                 done = at + 1
             else:
@@ -202,16 +202,40 @@ def _raw_html(content: str, env: dict) -> str:
     return "".join(out)
 
 
+# html5ever (inside nh3) appends each character reference ("&amp;") and some
+# Latin-1 characters (no-break space, soft hyphen) to the text node or
+# attribute value it is building by copying it: quadratic in the length of
+# one long text or attribute. So text is cut into pieces with <wbr> (which
+# the sanitiser then drops: the text reads the same), attribute values longer
+# than _MAX_ATTRIBUTE are dropped, and so are raw tags longer than that.
+_MAX_TEXT_RUN = 256
+_MAX_ATTRIBUTE = 2048
+_TAG_OR_TEXT = re.compile(r"(<[^>]*+>)")
+# Up to _MAX_TEXT_RUN characters, an entity counting as one: never cut inside one.
+_TEXT_PIECE = re.compile(r"(?:[^&]|&[#A-Za-z0-9]{1,32};|&){1,%d}" % _MAX_TEXT_RUN)
+
+
+def _short_texts(html: str) -> str:
+    """``html`` with every text longer than :data:`_MAX_TEXT_RUN` cut by ``<wbr>``."""
+    parts = _TAG_OR_TEXT.split(html)
+    for i in range(0, len(parts), 2):  # even parts are text, odd ones tags
+        if len(parts[i]) > _MAX_TEXT_RUN:
+            parts[i] = "<wbr>".join(_TEXT_PIECE.findall(parts[i]))
+    return "".join(parts)
+
+
 @functools.lru_cache(maxsize=1)
 def markdown_renderer():
     """The markdown-it parser and renderer of student markdown, built once.
 
     CommonMark with GFM tables and strikethrough; raw HTML passes through
-    :func:`_raw_html`; links are not made from bare URLs.
+    :func:`_raw_html`; links are not made from bare URLs; over-long attribute
+    values are dropped.
     """
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": _MAX_NESTING}).enable(["table", "strikethrough"])
+    default_image = md.renderer.rules["image"]
 
     def html_block(self, tokens, idx, options, env):  # noqa: ANN001 (markdown-it's rule signature)
         return _raw_html(tokens[idx].content, env)
@@ -219,9 +243,24 @@ def markdown_renderer():
     def html_inline(self, tokens, idx, options, env):  # noqa: ANN001
         return _raw_html(tokens[idx].content, env)
 
+    def image(self, tokens, idx, options, env):  # noqa: ANN001
+        token = tokens[idx]
+        if len(self.renderInlineAsText(token.children or [], options, env)) > _MAX_ATTRIBUTE:
+            token.children = []  # an empty alt text rather than a quadratic one
+        return default_image(tokens, idx, options, env)
+
     md.add_render_rule("html_block", html_block)
     md.add_render_rule("html_inline", html_inline)
+    md.add_render_rule("image", image)
     return md
+
+
+def _drop_long_attributes(tokens) -> None:  # noqa: ANN001 (markdown-it tokens)
+    for token in tokens:
+        if token.attrs:
+            token.attrs = {name: value for name, value in token.attrs.items() if len(str(value)) <= _MAX_ATTRIBUTE}
+        if token.children:
+            _drop_long_attributes(token.children)  # inline children have no children: one level
 
 
 def render_markdown(text: str, *, shift: int = 0) -> str:
@@ -231,8 +270,11 @@ def render_markdown(text: str, *, shift: int = 0) -> str:
     It runs on the sanitised output, where the only ``<hN>`` left are real,
     attribute-free heading tags (any other ``<`` is escaped as ``&lt;``).
     """
-    html = markdown_renderer().render(strip_front_matter(text), {})
-    clean = sanitise(html)
+    md = markdown_renderer()
+    env: dict = {}
+    tokens = md.parse(strip_front_matter(text), env)
+    _drop_long_attributes(tokens)
+    clean = sanitise(_short_texts(md.renderer.render(tokens, md.options, env)))
     if shift:
         clean = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}>", clean)
     return clean
