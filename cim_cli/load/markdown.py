@@ -47,7 +47,7 @@ from bisect import bisect_right
 
 from cim_cli.model import Heading, Link, MarkdownAnalysis
 
-__all__ = ["analyze", "count_words"]
+__all__ = ["HIDDEN_ELEMENTS", "analyze", "count_visible_words", "count_words", "visible_text"]
 
 
 # --------------------------------------------------------------------- words
@@ -163,6 +163,12 @@ def count_words(text: str) -> int:
     return runs - joints
 
 
+def count_visible_words(text: str) -> int:
+    """Words in text as shown to a reader, by the rules of :func:`analyze`:
+    :func:`count_words`, except that URLs are not words."""
+    return count_words(_without_urls(text))
+
+
 # ------------------------------------------------------------- block syntax
 # These match a line from its first non-blank character ("rest" below).
 
@@ -193,6 +199,9 @@ HIDDEN_ELEMENTS: frozenset[str] = frozenset(
 )  # fmt: skip
 # Their content is raw text, ended by the first end tag of the same name;
 # the others nest.
+# SVG and MathML ("foreign content") end where their paragraph ends: the
+# next block's <p> breaks out of them in every browser (and in html5ever).
+_FOREIGN_ELEMENTS = frozenset({"svg", "math"})
 _RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "iframe", "noscript", "noembed", "noframes", "title"})
 # An HTML comment's opener, or a whole start tag of a hidden element (on one
 # line). Possessive quantifiers keep a long run of attributes or blanks linear.
@@ -221,7 +230,6 @@ _LINK_BODY = (
 )
 _IMAGE = re.compile("!" + _LINK_BODY)
 _LINK = re.compile(_LINK_BODY)
-_FOOTNOTE_REFERENCE = re.compile(r"\[\^[^\[\]\s]+\]")
 _HTML = re.compile(
     r"<(?:([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>"  # autolink
     r"|(/?)([A-Za-z][A-Za-z0-9-]*)"  # or a tag with its attributes
@@ -400,10 +408,6 @@ def _entity(m: re.Match[str]) -> str:
     return html.unescape(m.group())
 
 
-def _blank(m: re.Match[str]) -> str:
-    return " " * (m.end() - m.start())
-
-
 class _Scanner:
     """Finds the blocks and headings of a text line by line, then renders them; see :func:`analyze`."""
 
@@ -494,6 +498,9 @@ class _Scanner:
         if self.fence is not None and self.fenced(line):
             return
         offset = 0
+        if self.comment and self.hidden and self.hidden[0] in _FOREIGN_ELEMENTS and (not line or line.isspace()):
+            self.comment = _NO_COMMENT
+            self.hidden = None
         if self.comment or ("<" in line and _HIDDEN_OPEN.search(line)):
             # An HTML comment in an indented code block is code.
             if not self.comment and self.kind in (None, "code") and _indentation(line)[0] >= 4:
@@ -827,8 +834,6 @@ class _Scanner:
             s = _ESCAPE.sub(_protect_escape, s)
             protected = True
         if "[" in s:
-            if "[^" in s:
-                s = _FOOTNOTE_REFERENCE.sub(_blank, s)
             if "![" in s:
                 s = _IMAGE.sub(self.image, s)
             s = _LINK.sub(self.link, s)
