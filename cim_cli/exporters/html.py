@@ -150,9 +150,12 @@ def sanitise(fragment: str) -> str:
 
 
 # Raw HTML elements may nest this deep; deeper start tags are dropped (their
-# content stays). markdown-it's own blocks nest at most _MAX_NESTING deep.
+# content stays). markdown-it's own blocks and inlines nest at most
+# _MAX_NESTING deep (16 list levels); its link-label scan also looks that
+# deep for every "[", so the limit is a factor of the worst case: 32 renders
+# 2 MiB of "[" three times faster than 100.
 MAX_RAW_DEPTH = 16
-_MAX_NESTING = 100
+_MAX_NESTING = 32
 # One tag as CommonMark defines it (an open tag with attributes, or a close
 # tag), matched at a "<" only. Each attribute is separated by blanks, so the
 # repeated group cannot backtrack into itself: linear per "<".

@@ -69,7 +69,7 @@ Deliberate simplifications, all rare in student writing (where the page that
   <style>, <svg>...) are skipped with their content, wherever they start and
   however many lines they span, as a browser skips them; ``<svg>`` and
   ``<math>`` end with their paragraph, as in a browser;
-* the renderer stops nesting at 100 levels (lists count two); the words of a
+* the renderer stops nesting at 32 levels (16 list levels); the words of a
   deeper list are counted but not shown.
 """
 
