@@ -67,6 +67,8 @@ def families() -> dict[str, Callable[[int], str]]:
         "div nesting": _repeat("<div>"),
         "div nesting with text": _repeat("<div>x"),
         "table nesting": _repeat("<table>"),
+        "divs closed by stray end tags": _repeat("<div>" * 16 + "</x>" * 16),
+        "divs behind table cells": _repeat("<div><table><td></div>"),
         "blockquote tags": _repeat("<blockquote>"),
         "template nesting": _repeat("x <template>"),
         "template opened and closed": _repeat("x <template>y</template> "),

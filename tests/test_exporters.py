@@ -641,3 +641,26 @@ def test_csv_semicolon_for_european_excel():
     assert rows[0]["evidence"] == "evidence/exchange-berlin/transcript.pdf; evidence/exchange-berlin/ward-team.png"
     refused = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", "|"])
     assert refused.exit_code == 2
+
+
+def test_raw_html_nests_at_most_sixteen_deep():
+    from cim_cli.exporters.html import MAX_RAW_DEPTH, _raw_html
+
+    env: dict = {}
+    out = _raw_html("<div>" * 40 + "x" + "</span>" * 5, env)
+    assert out.count("<div>") == MAX_RAW_DEPTH == 16
+    assert "</span>" not in out  # closes nothing open: dropped
+    # Carried over to the next piece of raw HTML; one end tag closes its element and all inside.
+    assert _raw_html("</div>", env) == "</div>" and env["raw_open"] == ["div"] * 15
+    assert _raw_html("<p>a < b <!-- c --> <x y='>'></p>", {}) == "<p>a &lt; b  <x y='>'></p>"
+    # An end tag outside a table cell does not close what is outside it.
+    env = {}
+    _raw_html("<div><table><td>", env)
+    assert _raw_html("</div>", env) == "" and env["raw_open"] == ["div", "table", "td"]
+
+
+def test_render_keeps_long_texts_whole():
+    text = "R&D " * 3_000 + "\u00a0caf\u00e9"
+    page = parse(render_markdown(text))
+    assert "".join(page.text).strip() == text.strip()
+    assert "wbr" not in page.names()
