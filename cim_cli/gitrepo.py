@@ -1,4 +1,8 @@
-"""Everything git, isolated here, through gitpython and never trusting the repository.
+"""Everything git, isolated here, never trusting the repository.
+
+Authoring (commits, history) goes through gitpython; ``--rev`` and
+``--changed-since`` use plain ``git`` processes (:func:`run_git`,
+:class:`ObjectReader`), which start faster and need no gitpython import.
 
 A student's repository config can run commands when git runs: ``core.fsmonitor``
 on ``git status``, hooks on commit, filter drivers on add, a pager or an
