@@ -169,11 +169,11 @@ def run_once(cmd: list[str], *, cwd: str | None = None, memory: bool = False) ->
     return elapsed, usage.ru_utime + usage.ru_stime, code, mem, tail
 
 
-def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, ...] = (0, 1), cwd: str | None = None) -> Measure:
+def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, ...] = (0, 1), cwd: str | None = None, warmup: bool = True) -> Measure:
     """Warm-up run (with memory sampling), then ``runs`` timed runs; ``cmds`` run one after another and add up."""
     m = Measure(label)
     total_mem = Memory(processes=0)
-    for cmd in cmds:  # warm-up, measuring memory
+    for cmd in cmds if warmup else ():  # warm-up, measuring memory
         _, _, code, mem, tail = run_once(cmd, cwd=cwd, memory=True)
         m.returncode = max(m.returncode or 0, code)
         if code not in expect:
@@ -184,7 +184,7 @@ def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, 
         total_mem.tree_rss = max(total_mem.tree_rss, mem.tree_rss)
         total_mem.max_single = max(total_mem.max_single, mem.max_single)
         total_mem.processes = max(total_mem.processes, mem.processes)
-    m.memory = total_mem
+    m.memory = total_mem if warmup else None
     for _ in range(runs):
         wall = cpu = 0.0
         for cmd in cmds:
@@ -192,11 +192,16 @@ def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, 
             wall, cpu = wall + w, cpu + c
         m.runs.append(wall)
         m.cpu.append(cpu)
+    if not m.runs:
+        return m
     m.best = min(m.runs)
+    peak = (
+        f"peak {total_mem.tree_pss / 1024:.0f} MiB PSS / {total_mem.tree_rss / 1024:.0f} MiB RSS over {total_mem.processes} process(es), "
+        f"largest process {total_mem.max_single / 1024:.0f} MiB; " if warmup else ""
+    )
     print(
         f"  {label}: best {m.best:.2f} s of {', '.join(f'{t:.2f}' for t in m.runs)} (cpu {', '.join(f'{t:.1f}' for t in m.cpu)}); "
-        f"peak {total_mem.tree_pss / 1024:.0f} MiB PSS / {total_mem.tree_rss / 1024:.0f} MiB RSS over {total_mem.processes} process(es), "
-        f"largest process {total_mem.max_single / 1024:.0f} MiB; load {os.getloadavg()[0]:.2f}",
+        f"{peak}load {os.getloadavg()[0]:.2f}",
         file=sys.stderr,
     )
     return m
@@ -454,7 +459,7 @@ def run_change_cases(args, only: set[str], size: int) -> None:
         f"Measured {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; load average at the end {load_end}; cim at commit {commit_start}. "
         f"A cohort of {size:,} portfolios with {args.activities} activities each, committed to one git repository. "
         f"Wall time, best of {args.runs} runs after a warm-up run; in brackets CPU time (user + system of every process). "
-        "Each case and its floor are measured back to back; on a shared machine compare the ratios (and the CPU ratios), not the seconds."
+        "Each case and its floor are measured interleaved (a warm-up of each, then one run of each in turn); on a shared machine compare the ratios (and the CPU ratios), not the seconds."
     )
     text = change.render(rows, ratio, header)
     print(text)

@@ -191,8 +191,15 @@ def _export_cohort(roots: List[str], fmt: str, programme: Optional[str], out: Op
         raise programme_error(exc) from None
     index = cohort.CohortIndex(fmt, resolver.programmes[tasks[0].programme].title if tasks else "")
     write = functools.partial(cohort.write_page, fmt=fmt, folder=out, names=names)
-    for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(len(tasks)), then=write):
-        index.add(result)
+    from cim_cli.cli.batch import _Progress
+
+    progress = _Progress(len(tasks), sys.stderr.isatty())
+    try:
+        for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(len(tasks)), then=write):
+            progress.advance()
+            index.add(result)
+    finally:
+        progress.stop()
     cohort.finish(out, index, previous)
     failed = index.failed
     for entry in failed:
