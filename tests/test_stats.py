@@ -83,7 +83,7 @@ def test_funnel_counts_distinct_students_and_conversion():
     # s2: 2023-09-20 -> 2023-12-01 = 72; s4: 2024-10-01 -> 2024-10-20 = 19
     assert funnel["registered"][3] == "72"
     quality = table(stats, "data-quality")
-    assert quality["Portfolios with the student id of another portfolio (counted once)"][0] == "1"
+    assert quality["Portfolios sharing a student id (counted once)"][0] == "1"
     assert quality["Portfolios cim could not check (internal error)"][0] == "1"
 
 
@@ -137,11 +137,11 @@ def test_data_quality_counts():
     q = table(stats, "data-quality")
     assert q["Activities that end before they start"] == ["1", "1"]
     assert q["Activities abroad without a valid country code"] == ["1", "1"]
-    assert q["Activities with a start or end that is not a real YYYY-MM-DD date"] == ["1", "1"]
+    assert q["Activities with a date that is not YYYY-MM-DD"] == ["1", "1"]
     assert q["Students without a valid registration date"] == ["1", "-"]
     assert q["Students without a study programme"] == ["1", "-"]
     assert q["Activity records with errors (they do not count)"] == ["1", "1"]
-    assert q["Activities in a category the catalogue does not have"] == ["1", "1"]
+    assert q["Activities in a category not in the catalogue"] == ["1", "1"]
     assert q["Registrations (student.yaml) with errors"] == ["1", "1"]
 
 
@@ -214,3 +214,27 @@ def test_command_usage_errors(tmp_path):
     result = runner.invoke(app, ["stats", str(tmp_path), "--programme", str(bad)])
     assert result.exit_code == 2
     assert "min_count" in result.stderr or "minimum" in result.stderr
+
+
+def test_the_documented_statistics_section_is_a_valid_programme_file(tmp_path):
+    import re
+
+    from cim_cli.programme import load_programme
+    from cim_cli.stats import Settings
+
+    text = open(os.path.join(REPO, "docs", "statistics.md"), encoding="utf-8").read()
+    block = re.search(r"```yaml\n(statistics:.*?)```", text, re.S).group(1)
+    path = tmp_path / "programme.yaml"
+    path.write_text(block.replace("min_count: 5", "min_count: 7").replace('"09-01"', '"08-15"'))
+    settings = Settings.from_programme(load_programme(str(path)))
+    assert settings.min_count == 7 and settings.academic_year_start == (8, 15)
+
+
+@pytest.mark.parametrize("bad", ["min_count: 2", 'academic_year_start: "02-30"', 'academic_year_start: "9-1"', "top_countries: 0", "surprise: 1"])
+def test_statistics_settings_are_validated(tmp_path, bad):
+    from cim_cli.programme import ProgrammeError, load_programme
+
+    path = tmp_path / "programme.yaml"
+    path.write_text(f"statistics:\n  {bad}\n")
+    with pytest.raises(ProgrammeError):
+        load_programme(str(path))

@@ -26,15 +26,15 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Data-quality problems: id -> (label, counted over).
 QUALITY: dict[str, tuple[str, str]] = {
     "unchecked": ("Portfolios cim could not check (internal error)", "portfolios"),
-    "duplicate-student": ("Portfolios with the student id of another portfolio (counted once)", "portfolios"),
+    "duplicate-student": ("Portfolios sharing a student id (counted once)", "portfolios"),
     "student-errors": ("Registrations (student.yaml) with errors", "portfolios"),
     "no-registered": ("Students without a valid registration date", "students"),
     "no-study-programme": ("Students without a study programme", "students"),
     "broken-record": ("Activity records with errors (they do not count)", "activities"),
     "abroad-no-country": ("Activities abroad without a valid country code", "activities"),
     "end-before-start": ("Activities that end before they start", "activities"),
-    "bad-date": ("Activities with a start or end that is not a real YYYY-MM-DD date", "activities"),
-    "unknown-category": ("Activities in a category the catalogue does not have", "activities"),
+    "bad-date": ("Activities with a date that is not YYYY-MM-DD", "activities"),
+    "unknown-category": ("Activities in a category not in the catalogue", "activities"),
 }
 
 

@@ -143,7 +143,7 @@ def to_table(stats, out: TextIO, figures: Iterable[Figure] | None = None) -> Non
             header = [t.row_header] + list(t.columns)
             body = [[visible(r.label)] + [shown(c, s) for c in r.cells] for r in t.rows]
             widths = [max(len(x) for x in col) for col in zip(header, *body)]
-            widths[0] = min(widths[0], 48)
+            widths[0] = min(widths[0], 52)
             out.write(f"\n  {t.title}\n")
             for i, line in enumerate([header] + body):
                 label = line[0] if len(line[0]) <= widths[0] else line[0][: widths[0] - 1] + "…"
