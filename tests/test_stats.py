@@ -238,3 +238,22 @@ def test_statistics_settings_are_validated(tmp_path, bad):
     path.write_text(f"statistics:\n  {bad}\n")
     with pytest.raises(ProgrammeError):
         load_programme(str(path))
+
+
+def test_approval_records_date_the_later_stages():
+    records = [
+        {"stage": "activities", "decision": "approved", "status": "valid", "effective": True, "time": "2025-03-01T10:00:00+00:00"},
+        {"stage": "report", "decision": "approved", "status": "valid", "effective": False, "time": "2025-04-01T10:00:00+00:00"},  # superseded
+        {"stage": "report", "decision": "revise", "status": "valid", "effective": True, "time": "2025-04-20T10:00:00+00:00"},
+        {"stage": "presentation", "decision": "approved", "status": "invalid", "effective": True, "time": "2025-05-01T10:00:00+00:00"},
+        "not a record",
+        {"stage": "activities", "time": 20250301},
+    ]
+    result = student("a", "report-submitted", [activity(start="2024-10-01", end="2024-10-02")] * 3)
+    result.extra["approvals"] = records
+    stats = collect([result], default_programme(), as_of=AS_OF)
+    assert stats.students[0].stage_dates == {"activities-approved": dt.date(2025, 3, 1)}
+    # waiting for the report's approval since the activities approval at the latest: 92 days
+    assert table(stats, "backlog")["Approval of the report (report submitted)"] == ["0", "0", "0", "1", "0", "1"]
+    assert table(stats, "backlog-median")["Approval of the report (report submitted)"] == ["92"]
+    assert table(stats, "stage-funnel")["ready-for-review"][3] == "150"  # 2024-10-02 -> 2025-03-01

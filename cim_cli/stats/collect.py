@@ -48,6 +48,33 @@ def parse_day(text: object) -> dt.date | None:
         return None
 
 
+# What each kind of signed approval reaches (cim_cli.trust.approvals.REACHES).
+APPROVAL_REACHES = {"activities": "activities-approved", "report": "report-approved", "presentation": "presented"}
+
+
+def approval_dates(records: object) -> dict[str, dt.date]:
+    """Stage -> the day of the approval that decides it, from the engine's ``extra["approvals"]``.
+
+    Only the effective, valid record that says ``approved`` counts (a later
+    request for changes withdraws it). The day is the signed time's date
+    (UTC). Anything malformed is passed over: dates are optional.
+    """
+    dates: dict[str, dt.date] = {}
+    if not isinstance(records, list):
+        return dates
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        reaches = APPROVAL_REACHES.get(record.get("stage"))  # type: ignore[arg-type]
+        if reaches is None or not record.get("effective") or record.get("status") != "valid" or record.get("decision") != "approved":
+            continue
+        time = record.get("time")
+        day = parse_day(time[:10]) if isinstance(time, str) else None
+        if day is not None:
+            dates[reaches] = day
+    return dates
+
+
 def academic_year(day: dt.date, start: tuple[int, int]) -> int:
     """The calendar year in which the academic year holding ``day`` starts."""
     return day.year if (day.month, day.day) >= start else day.year - 1
@@ -183,7 +210,7 @@ class Collector:
                 continue
             activities.append(ActivityRecord(a.category, abroad, country if abroad else None, start, end, a.credits or 0.0))
         stage = result.stage if result.stage in STAGES else STAGES[0]
-        dates = {}
+        dates = approval_dates(result.extra.get("approvals"))
         for name, text in (result.stage_dates or {}).items():
             day = parse_day(text)
             if name in STAGES and day is not None:

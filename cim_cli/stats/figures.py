@@ -124,6 +124,19 @@ def stage_dates(student: StudentRecord, requirements: dict) -> dict[str, dt.date
     return out
 
 
+def waiting_since(dates: dict[str, dt.date], stage: str) -> dt.date | None:
+    """The day from which a student at ``stage`` has waited: that stage's day or, unknown, the latest earlier one.
+
+    A report is submitted no earlier than the activities were approved, so
+    the activities approval's day bounds a submission whose day is unknown;
+    the wait counted from it is the longest it can be.
+    """
+    for s in reversed(STAGES[: STAGES.index(stage) + 1]):
+        if s in dates:
+            return dates[s]
+    return None
+
+
 def _kind(student: StudentRecord) -> str:
     abroad = any(a.abroad for a in student.activities)
     home = any(not a.abroad for a in student.activities)
@@ -532,7 +545,7 @@ class _Builder:
             bands = [0] * (len(WAIT_BANDS) + 1)
             days_list: list[float] = []
             for st in waiting:
-                since = self.dates[st.key].get(stage)
+                since = waiting_since(self.dates[st.key], stage)
                 if since is None or since > self.stats.as_of:
                     bands[-1] += 1
                     continue
@@ -564,8 +577,9 @@ class _Builder:
             "The review backlog",
             "Portfolios waiting for staff: for approval of the activities, of the report, or for the certificate, and for how long. "
             "Ready for review counts from the day the last activity the requirements needed ended (the portfolio cannot have been "
-            "ready earlier, so the wait shown is the longest it can be); the later stages from the date the signed approval carries. "
-            "Where neither is known the wait is 'since unknown'.",
+            "ready earlier, so the wait shown is the longest it can be); report submitted from the day the activities were approved "
+            "(the report's own day is not recorded); presented from the day the presentation approval carries. "
+            "Where no day is known the wait is 'since unknown'.",
             "distinct students",
             [table, summary],
         )

@@ -19,25 +19,27 @@ The rule, in the order it is applied (settings from the programme file's
    * at least two of its cells are hidden (else subtracting the others from
      the whole gives the hidden one back), and
    * when its whole is published, the hidden parts add up to at least
-     ``min_count`` and to more than their number (else the remainder tells
-     that they are all 1, or that together they are a small group).
+     ``min_count`` (else the remainder tells they are a small group, or,
+     when it equals their number, that each is 1).
 
    While an equation breaks this, the smallest published non-zero part is
    hidden too (the whole when no part is left). Hiding a cell can break
    another equation, so this repeats until every equation holds.
-4. **Audit.** Rows and columns that each hold two hidden cells can still
-   pin one down together (hidden cells linked by sums that form no cycle).
-   Exact linear algebra over every equation of every figure finds each
-   hidden cell whose value the published numbers determine; for each, one
-   more cell of one of its equations is hidden, and step 3 runs again,
-   until no hidden value is determined.
+4. **Audit.** Sums read together can still pin a hidden cell down: rows and
+   columns that each hold two hidden cells but link them in a chain rather
+   than a cycle, or ranges that narrow from sum to sum ("<5" is 1..4, a
+   secondary cell was a published count, so 5 or more). Two audits read
+   every equation of every figure at once: interval narrowing
+   (:func:`pinned_by_bounds`) and exact linear algebra (:func:`determined`).
+   For each hidden cell they pin, the smallest published cell of one of its
+   equations is hidden, and steps 3-4 run again, until none is pinned.
 5. **Percentages and medians.** A percentage is published only when its
    numerator and denominator are, and the denominator is at least
    ``min_percent_denominator``; a median only over at least
    ``min_median_count`` values from at least ``min_count`` students.
 
-Each step only hides more, so the loop ends. The whole table is never
-hidden unless the audit cannot otherwise make it safe.
+Each step only hides more, so the loop ends. When nothing is left to hide
+beside a pinned cell, every published cell of its equations is hidden.
 """
 
 from __future__ import annotations
