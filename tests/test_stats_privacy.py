@@ -46,7 +46,10 @@ ROW_SUMS = ("home-abroad-by-year", "home-abroad-by-programme", "backlog")
 
 
 def attacker_equations(doc: dict) -> tuple[dict, list[list[tuple[int, tuple]]]]:
-    """(cells, equations): cells {position: value or mark}; each equation a list of (coefficient, position) summing to 0."""
+    """(cells, sums, identities): cells {position: value or mark}; each a list of (coefficient, position) adding up to 0.
+
+    A sum starts with its total (coefficient 1); an identity says two cells show one number.
+    """
     tables = {t["id"]: t for f in doc["figures"] for t in f["tables"]}
     cells: dict[tuple, object] = {}
     rows: dict[str, list[dict]] = {}
@@ -59,7 +62,9 @@ def attacker_equations(doc: dict) -> tuple[dict, list[list[tuple[int, tuple]]]]:
 
     def same(a: tuple, b: tuple) -> None:
         if a in cells and b in cells:
-            eqs.append([(1, a), (-1, b)])
+            identities.append([(1, a), (-1, b)])
+
+    identities: list[list[tuple[int, tuple]]] = []
 
     def total_row(tid: str) -> str:
         return next(r["label"] for r in rows[tid] if r["total"])
@@ -96,6 +101,8 @@ def attacker_equations(doc: dict) -> tuple[dict, list[list[tuple[int, tuple]]]]:
             same(("stage-funnel", stage, 0), ("backlog", r["label"], len(r["cells"]) - 1))
     if "stage-funnel" in tables and year in tables:
         same(("stage-funnel", "registered", 1), (year, total_row(year), 4))
+        # "registered" is the stage of a student with nothing that counts yet
+        same(("stage-funnel", "registered", 0), (year, total_row(year), 3))
     if "credits" in tables and year in tables:
         same(("credits", total_row("credits"), 0), (year, total_row(year), 4))
     if trend in tables:
@@ -104,11 +111,18 @@ def attacker_equations(doc: dict) -> tuple[dict, list[list[tuple[int, tuple]]]]:
             same((trend, tt, 0), (year, total_row(year), 4))
         if "categories" in tables:
             ct = total_row("categories")
+            # every student past "registered" has an activity that counts, in these cohorts
+            same(("stage-funnel", "collecting", 1), ("categories", ct, 0))
             eqs.append([(1, ("categories", ct, 1)), (-1, (trend, tt, 1)), (-1, (trend, tt, 2))])
             same((trend, tt, 3), ("categories", ct, 0))
         for tid, j in (("countries", 1), ("durations", 0)):
             if tid in tables:
                 same((tid, total_row(tid), j), (trend, tt, 2))
+    if "data-quality" in tables:
+        if year in tables:
+            same(("data-quality", "Students without a valid registration date", 0), (year, "No registration date", 4))
+        if prog in tables:
+            same(("data-quality", "Students without a study programme", 0), (prog, "No study programme", 4))
     if year in tables:
         yt = total_row(year)
         if "categories" in tables:
@@ -116,7 +130,7 @@ def attacker_equations(doc: dict) -> tuple[dict, list[list[tuple[int, tuple]]]]:
         for tid, j in (("countries", 0), ("durations", 1)):
             if tid in tables:
                 eqs.append([(1, (tid, total_row(tid), j))] + [(-1, (year, yt, k)) for k in (0, 1)])
-    return cells, eqs
+    return cells, eqs, identities
 
 
 def _is_hidden(value) -> bool:
@@ -153,7 +167,10 @@ def _null_space(rows: list[list[Fraction]], n: int) -> list[list[Fraction]]:
 
 def recovered(doc: dict, min_count: int) -> dict[tuple, str]:
     """Suppressed cells the attacker pins to one value, and how."""
-    cells, eqs = attacker_equations(doc)
+    cells, sums, identities = attacker_equations(doc)
+    # The rule says: zeros read "<5" in a sum whose total reads "<5"; elsewhere "<5" is 1 or more.
+    maybe_zero = {p for eq in sums if _is_hidden(cells.get(eq[0][1])) and cells[eq[0][1]]["shown"] == f"<{min_count}" for _, p in eq[1:]}
+    eqs = sums + identities
     hidden = sorted({p for eq in eqs for _, p in eq if _is_hidden(cells.get(p))})
     index = {p: i for i, p in enumerate(hidden)}
     found: dict[tuple, str] = {}
@@ -175,7 +192,7 @@ def recovered(doc: dict, min_count: int) -> dict[tuple, str]:
     box = {}
     for p in hidden:
         v = cells[p]
-        box[p] = [1, min_count - 1] if v["shown"] == f"<{min_count}" else [min_count, INF]
+        box[p] = [0 if p in maybe_zero else 1, min_count - 1] if v["shown"] == f"<{min_count}" else [min_count, INF]
     known = {p: v for p, v in cells.items() if isinstance(v, int)}
     for _ in range(200):
         changed = False
@@ -226,8 +243,9 @@ def random_cohort(seed: int, n: int) -> list:
             else:
                 acts.append(activity(rng.choice(["language-cafe", "mentoring", "virtual-exchange", "conference"]), start=start.isoformat(), end=end.isoformat()))
         stage = "registered" if not acts else rng.choice(["collecting", "collecting", "ready-for-review", "activities-approved", "report-submitted", "certified"])
-        programme = PROGRAMMES[min(int(rng.expovariate(0.7)), len(PROGRAMMES) - 1)]
-        results.append(student(f"r{seed}-{i}", stage, acts, registered=f"{reg_year}-09-{rng.randint(1, 28):02d}", programme=programme))
+        programme = PROGRAMMES[min(int(rng.expovariate(0.7)), len(PROGRAMMES) - 1)] if rng.random() > 0.03 else None
+        registered = f"{reg_year}-09-{rng.randint(1, 28):02d}" if rng.random() > 0.03 else None
+        results.append(student(f"r{seed}-{i}", stage, acts, registered=registered, programme=programme))
     return results
 
 
@@ -351,7 +369,8 @@ def brute_force_recovers(eqs: list[Equation], min_count: int) -> set[int]:
     """
     hidden = [c for c in all_cells(eqs) if c.hidden]
     cap = max(c.value for c in all_cells(eqs) if not c.hidden)
-    ranges = [range(1, min_count) if c.hidden == SMALL else range(min_count, cap + 1) for c in hidden]
+    maybe_zero = {id(p) for eq in eqs if eq.whole.hidden == SMALL for p in eq.parts}
+    ranges = [range(0 if id(c) in maybe_zero else 1, min_count) if c.hidden == SMALL else range(min_count, cap + 1) for c in hidden]
     pos = {id(c): i for i, c in enumerate(hidden)}
     seen: list[set[int]] = [set() for _ in hidden]
     terms = [[(1, eq.whole)] + [(-1, p) for p in eq.parts] for eq in eqs]
@@ -389,7 +408,9 @@ def brute_force_recovers(eqs: list[Equation], min_count: int) -> set[int]:
         [[3, 10, 20]],  # one small cell: a second one must go
         [[1, 1, 30], [10, 12, 14]],  # two 1s in a row: together they are pinned by bounds
         [[2, 9, 9], [9, 2, 9], [9, 9, 2]],  # a diagonal of small cells
-        [[0, 3, 15], [12, 0, 8]],  # zeros stay
+        [[0, 3, 15], [12, 0, 8]],  # zeros stay, but the one under a column total of <5
+        [[1, 1, 0], [0, 0, 9], [7, 8, 9]],  # a row of <5 whose parts are all 1
+        [[1, 1, 1, 1, 0], [9, 9, 9, 9, 9]],
         [[4, 40], [40, 40]],
     ],
 )
@@ -401,7 +422,9 @@ def test_rule_on_small_tables_survives_brute_force(values):
             if 0 < v < 5:
                 assert cells[i][j].hidden == SMALL
             if v == 0:
-                assert not cells[i][j].hidden
+                # a zero reads 0, unless its row or column total reads <5 (then it reads <5 too)
+                small_line = 0 < sum(values[i]) < 5 or 0 < sum(r[j] for r in values) < 5
+                assert bool(cells[i][j].hidden) == small_line
     hidden = [c for c in all_cells(eqs) if c.hidden]
     assert len(hidden) >= 2
     assert brute_force_recovers(eqs, 5) == set()

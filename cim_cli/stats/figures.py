@@ -200,6 +200,10 @@ class _Builder:
     def funnel(self) -> Figure:
         at = Counter(st.stage for st in self.students)
         at_cells = [self.cells.count(at[s], key=f"students.stage={s}") for s in STAGES]
+        nothing = self.kind_total("none")
+        if at["registered"] == nothing.value:
+            # "registered" means nothing counts yet: one number, shown in two figures.
+            at_cells[0] = nothing
         reached_cells: list[Cell] = []
         running = 0
         values = []
@@ -207,8 +211,16 @@ class _Builder:
             running += at[s]
             values.append(running)
         values.reverse()
+        active = self.students_with("active")
         for i, s in enumerate(STAGES):
-            reached_cells.append(self.all_students() if i == 0 else self.cells.count(values[i], key=f"students.reached={s}"))
+            if i == 0:
+                cell = self.all_students()
+            elif s == "collecting" and values[i] == active.value:
+                # Equal numbers are one number: hidden in one place, hidden in both.
+                cell = active
+            else:
+                cell = self.cells.count(values[i], key=f"students.reached={s}")
+            reached_cells.append(cell)
         equations = [Equation(reached_cells[i], [at_cells[i]] + ([reached_cells[i + 1]] if i + 1 < len(STAGES) else [])) for i in range(len(STAGES))]
         rows = []
         for i, s in enumerate(STAGES):
@@ -587,9 +599,15 @@ class _Builder:
     # -- 9 ------------------------------------------------------------------
     def quality(self) -> Figure:
         rows = []
+        # The same students as a row of figure 2: one number, hidden in both places or in neither.
+        same_as = {"no-registered": "students.ay=none", "no-study-programme": "students.programme-group=No study programme"}
         for problem, (label, over) in QUALITY.items():
             n = self.stats.quality.get(problem, 0)
-            rows.append(Row(f"{label}", [self.cells.count(n, self.stats.quality_students.get(problem, 0)), Cell(None, "count") if over == "students" else self.cells.count(self.stats.quality_students.get(problem, 0))]))
+            if problem in same_as:
+                count = self.cells.count(n, key=same_as[problem])
+            else:
+                count = self.cells.count(n, self.stats.quality_students.get(problem, 0))
+            rows.append(Row(label, [count, Cell(None, "count") if over == "students" else self.cells.count(self.stats.quality_students.get(problem, 0))]))
         table = Table(
             "data-quality",
             "Problems that distort the numbers",

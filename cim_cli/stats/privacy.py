@@ -7,9 +7,11 @@ The rule, in the order it is applied (settings from the programme file's
    than ``min_count`` students become one "Other" row (done while the
    figures are built, :mod:`cim_cli.stats.figures`).
 2. **Primary suppression.** A count with 1 to ``min_count - 1`` distinct
-   students behind it is hidden (shown as "<5"). A true zero stays 0. A
-   count of activities is judged by the students behind it: 12 activities
-   of 2 students are hidden.
+   students behind it is hidden (shown as "<5"). A true zero stays 0, except
+   in a line (row, column, sum) whose total is itself "<5": there zeros read
+   "<5" too, or a total of "<5" over four parts of "<5" would show each part
+   is 1. A count of activities is judged by the students behind it: 12
+   activities of 2 students are hidden.
 3. **Secondary suppression.** Every published sum is an equation
    ``whole = part + part + ...`` (a row, a column, a total, a cumulative
    count of the funnel, and sums that hold across figures, e.g. students
@@ -108,15 +110,24 @@ def _broken(eq: Equation, min_count: int) -> bool:
 INF = float("inf")
 
 
-def bounds(cell: Cell, min_count: int) -> tuple[float, float]:
-    """What a reader knows of a cell before any sum: its value, 1..min_count-1 ("<5"), or min_count and up."""
+def bounds(cell: Cell, min_count: int, maybe_zero: bool = False) -> tuple[float, float]:
+    """What a reader knows of a cell before any sum: its value, "<5", or "hidden" (min_count and up).
+
+    "<5" is 1 to min_count-1, or 0 to min_count-1 for a part of a line whose
+    whole reads "<5" (``maybe_zero``: such lines mask their zeros too).
+    """
     if not cell.hidden:
         return (cell.value or 0, cell.value or 0)
     if cell.hidden == SMALL:
-        return (1, min_count - 1)
+        return (0 if maybe_zero else 1, min_count - 1)
     # A secondary cell was a published count: zero is never hidden, and a
     # count of 1..min_count-1 students would have been hidden as small.
     return (min_count, INF)
+
+
+def small_lines_zeros(equations: list[Equation]) -> set[int]:
+    """Ids of the parts of every equation whose whole reads "<5": a reader knows they may be 0."""
+    return {id(p) for eq in equations if eq.whole.hidden == SMALL for p in eq.parts}
 
 
 def pinned_by_bounds(equations: list[Equation], min_count: int, rounds: int = 50) -> list[Cell]:
@@ -128,10 +139,11 @@ def pinned_by_bounds(equations: list[Equation], min_count: int, rounds: int = 50
     a pencil would do it, only thoroughly).
     """
     box: dict[int, list[float]] = {}
+    maybe_zero = small_lines_zeros(equations)
     for eq in equations:
         for c in eq.cells:
             if id(c) not in box:
-                box[id(c)] = list(bounds(c, min_count))
+                box[id(c)] = list(bounds(c, min_count, id(c) in maybe_zero))
     active = [eq for eq in equations if any(c.hidden for c in eq.cells)]
     holding: dict[int, list[int]] = {}  # hidden cell -> the active equations that hold it
     for k, eq in enumerate(active):
@@ -287,6 +299,13 @@ def suppress_cells(cells: list[Cell], equations: list[Equation], settings: Setti
     for cell in cells:
         if cell.kind == "count" and (cell.value or 0) > 0 and 0 < cell.people < t:
             cell.hidden = SMALL
+    # In a line whose whole is small, zeros read "<5" too: four parts of 1
+    # under a whole of "<5" would otherwise give each other away.
+    for eq in equations:
+        if eq.whole.hidden == SMALL:
+            for part in eq.parts:
+                if part.kind == "count" and not part.hidden and not part.value:
+                    part.hidden = SMALL
     while True:
         changed = True
         while changed:
