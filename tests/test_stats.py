@@ -132,6 +132,8 @@ def test_data_quality_counts():
     results = [
         student("q1", "collecting", [activity(start="2024-10-05", end="2024-10-01"), abroad(None, counts=False), activity(start="2024-13-01")], registered="yesterday"),
         student("q2", "registered", [activity("no-such-category", file="activities/x.yaml", counts=False)], findings=[("schema", "error", "activities/x.yaml", 2, 1, "bad"), ("schema", "error", "student.yaml", 1, 1, "bad")], programme=None),
+        # a missing evidence file is the record's error too, but the record itself is fine (as the engine judges)
+        student("q3", "collecting", [activity(file="activities/y.yaml")], findings=[("file-missing", "error", "activities/y.yaml", 9, 5, "missing")]),
     ]
     stats = collect(results, default_programme(), as_of=AS_OF)
     q = table(stats, "data-quality")
@@ -168,11 +170,13 @@ def test_formats_agree_and_mark_hidden_cells():
 
 
 def test_student_text_is_escaped_and_defused():
-    results = [student(f"x{i}", "collecting", [activity()], programme='=HYPERLINK("x")<script>\x1b[31m') for i in range(6)]
+    results = [student(f"x{i}", "collecting", [activity()], programme='=HYPERLINK("x")<script>\x1b[31m\udcff\u202e') for i in range(6)]
     stats = collect(results, default_programme(), as_of=AS_OF)
     page = io.StringIO()
     to_html(stats, page)
     assert "<script>" not in page.getvalue() and "\x1b" not in page.getvalue()
+    page.getvalue().encode("utf-8")  # no lone surrogate left to fail the write
+    assert "\u202e" not in page.getvalue()
     out = io.StringIO()
     to_csv(stats, out)
     assert "\n'=HYPERLINK" not in out.getvalue()
@@ -198,6 +202,11 @@ def test_command_on_the_example_portfolios():
     doc = json.loads(result.stdout)
     assert doc["portfolios"] == 4 and doc["public"] is False
     assert [f["number"] for f in doc["figures"]] == list(range(1, 10))
+    tables = {t["id"]: {r["label"]: r["cells"] for r in t["rows"]} for f in doc["figures"] for t in f["tables"]}
+    # what the engine now carries: study programme, registration date, credits
+    assert set(tables["home-abroad-by-programme"]) == {"Biomedicine", "Law", "Medicine", "Nursing", "Total"}
+    assert "No registration date" not in tables["home-abroad-by-year"]
+    assert tables["credits"]["No credits"] == [2] and tables["credits"]["Total"] == [4]
     result = runner.invoke(app, ["stats", os.path.join(REPO, "example-portfolios"), "--public", "--by", "country", "--format", "json", "--as-of", "2026-01-01"])
     assert result.exit_code == 0
     assert [f["id"] for f in json.loads(result.stdout)["figures"]] == ["countries"]

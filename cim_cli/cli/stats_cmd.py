@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from enum import Enum
 from typing import List, Optional
 
@@ -73,8 +74,17 @@ def stats(
         if len(resolver.programmes) > 1:
             say(f"cim: the portfolios have {len(resolver.programmes)} programme files; the figures use the catalogue and settings of {first.source}")
         collector = lib_stats.Collector(first, as_of=dt.date.fromisoformat(as_of) if as_of else None)
-        for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
-            collector.add(result)
+        # The same progress bar as cim batch, on stderr when it is a terminal
+        # (transient: gone before the figures are written, all at the end).
+        from cim_cli.cli.batch import _Progress
+
+        progress = _Progress(len(tasks), hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
+        try:
+            for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
+                collector.add(result)
+                progress.advance()
+        finally:
+            progress.stop()
     cohort = collector.finish()
     result = lib_stats.suppress(cohort) if public else cohort
     figures = lib_stats.select(result, by.value if by else None)

@@ -22,6 +22,8 @@ from cim_cli.findings import STAGES, PortfolioResult
 from cim_cli.stats.model import Settings
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Rules about a path a record names (cim_cli.engine): the record itself is fine.
+REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
 
 # Data-quality problems: id -> (label, counted over).
 QUALITY: dict[str, tuple[str, str]] = {
@@ -182,6 +184,8 @@ class Collector:
             return
         self.seen.add(who)
         error_files = {f.file for f in result.findings if f.severity == "error"}
+        # As the engine judges: a missing or unsafe evidence path is not a broken record.
+        broken_files = {f.file for f in result.findings if f.severity == "error" and f.rule not in REFERENCE_RULES}
         if "student.yaml" in error_files:
             self._flag("student-errors", who)
         registered = parse_day(result.registered)
@@ -192,7 +196,7 @@ class Collector:
             self._flag("no-study-programme", who)
         activities: list[ActivityRecord] = []
         for a in result.activities:
-            if a.file in error_files:
+            if a.file in broken_files:
                 self._flag("broken-record", who)
             start, end = parse_day(a.start), parse_day(a.end)
             if (a.start is not None and start is None) or (a.end is not None and end is None):
