@@ -266,3 +266,15 @@ def test_approval_records_date_the_later_stages():
     assert table(stats, "backlog")["Approval of the report (report submitted)"] == ["0", "0", "0", "1", "0", "1"]
     assert table(stats, "backlog-median")["Approval of the report (report submitted)"] == ["92"]
     assert table(stats, "stage-funnel")["ready-for-review"][3] == "150"  # 2024-10-02 -> 2025-03-01
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "html"])
+def test_an_empty_cohort_gives_empty_figures(tmp_path, fmt):
+    from cim_cli.cli import app
+
+    result = CliRunner().invoke(app, ["stats", str(tmp_path), "--public", "--format", fmt, "--as-of", "2025-01-01"])
+    assert result.exit_code == 0
+    assert "no portfolios" in result.stderr
+    if fmt == "json":
+        doc = json.loads(result.stdout)
+        assert doc["figures"][0]["tables"][0]["rows"][0]["cells"][:2] == [0, 0]
