@@ -27,6 +27,20 @@ class By(str, Enum):
     country = "country"
 
 
+def _resolver(explicit: Optional[str]):
+    """The programme of each portfolio, as cim batch finds it.
+
+    ProgrammeResolver is moving from cim_cli.batch to cim_cli.programme on
+    main (discovery gets its own home); take it from wherever this checkout
+    has it. Once merged, the fallback can go.
+    """
+    try:
+        from cim_cli.programme import ProgrammeResolver  # type: ignore[attr-defined]
+    except ImportError:
+        from cim_cli.batch import ProgrammeResolver
+    return ProgrammeResolver(explicit)
+
+
 def _day(value: Optional[str]) -> Optional[str]:
     if value is not None:
         try:
@@ -65,7 +79,7 @@ def stats(
         if not found.portfolios:
             say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
         try:
-            resolver = lib.ProgrammeResolver(programme)
+            resolver = _resolver(programme)
             tasks = lib.plan(found.portfolios, resolver)
             first = resolver.programmes[tasks[0].programme if tasks else resolver.key_for(roots[0])]
         except ProgrammeError as exc:
