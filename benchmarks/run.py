@@ -15,7 +15,9 @@ made earlier with the same arguments) and measures, on those files:
     activity file (schema only; split into several command lines when one
     would be too long, and the times summed);
 (d) ``cim validate`` of one portfolio, start to finish, best of 10, with the
-    top imports of ``python -X importtime`` as a diagnostic.
+    top imports of ``python -X importtime`` as a diagnostic;
+(e) ``cim stats ROOT --format json`` and ``cim stats ROOT --public --format
+    html`` beside ``cim batch`` (same discovery and pool: same speed class).
 
 Wall time is the best of ``--runs`` runs after one warm-up run (so that every
 tool reads from the same warm page cache). Peak memory is measured in the
@@ -222,6 +224,11 @@ def has_batch() -> bool:
     return proc.returncode == 0
 
 
+def has_stats() -> bool:
+    """Whether this cim has the stats command yet."""
+    return subprocess.run([*cim_command(), "stats", "--help"], capture_output=True).returncode == 0
+
+
 # check-jsonschema's own entry point, with rfc3987_syntax blocked as cim blocks
 # it (cim_cli/validation.py): jsonschema imports that module eagerly whenever
 # it is installed (a leftover of jsonschema[format-nongpl] here) and it costs
@@ -393,6 +400,10 @@ def render(rows: list[dict], single: dict, imports: list, profile: tuple[int, st
     out += ["", "| portfolios | peak memory: floor | cim batch | cim batch --jobs 1 | check-jsonschema |", "|---:|---:|---:|---:|---:|"]
     for r in rows:
         out.append(f"| {r['students']:,} | {mib(r['floor'])} | {mib(r['batch'])} | {mib(r['batch1'])} | {mib(r['cjs'])} |")
+    out += ["", "| portfolios | cim batch | cim stats --format json | cim stats --public --format html | stats / batch |", "|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if "stats" in r:
+            out.append(f"| {r['students']:,} | {r['batch'].shown()} | {r['stats'].shown()} | {r['stats_public'].shown()} | {ratio(r['stats'], r['batch'])} |")
     v = single["validate"]
     out += [""]
     if v.runs:
@@ -520,6 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             row["batch"] = Measure("cim batch", error="no cim batch yet")
             row["batch1"] = Measure("cim batch --jobs 1", error="no cim batch yet")
+        # (e) cim stats reads the cohort as cim batch does (same discovery and pool): it should cost about the same.
+        if has_stats():
+            row["stats"] = measure("cim stats", [[*cim, "stats", str(root), "--format", "json"]], runs=args.runs, expect=(0,))
+            row["stats_public"] = measure("cim stats --public --format html", [[*cim, "stats", str(root), "--public", "--format", "html"]], runs=args.runs, expect=(0,))
+        else:
+            row["stats"] = row["stats_public"] = Measure("cim stats", error="no cim stats yet")
         if cjs:
             lines = split_command_lines([*cjs, "--schemafile", str(SCHEMA)], files)
             row["cjs"] = measure(f"check-jsonschema ({len(lines)} command line(s))", lines, runs=args.runs)

@@ -25,7 +25,7 @@ from cim_cli import __version__
 from cim_cli.cli.common import EXIT_USAGE
 
 # Modules in this package that add commands.
-COMMAND_MODULES = ("check", "authoring", "batch", "programme_cmd", "trust_cmd", "credential_cmd")
+COMMAND_MODULES = ("check", "authoring", "batch", "stats_cmd", "programme_cmd", "trust_cmd", "credential_cmd")
 # Top-level command name -> the module that registers it.
 COMMANDS = {
     "validate": "check",
@@ -39,6 +39,7 @@ COMMANDS = {
     "report": "authoring",
     "log": "authoring",
     "batch": "batch",
+    "stats": "stats_cmd",
     "programme": "programme_cmd",
     "keys": "trust_cmd",
     "approve": "trust_cmd",
@@ -52,7 +53,7 @@ PANELS = {
     "Checking, in CI and anywhere": ("validate", "rules", "verify"),
     "Certificate administrators": ("batch", "export"),
     "Academic staff": ("keys", "approve"),
-    "Programme office": ("programme", "certify"),
+    "Programme office": ("programme", "stats", "certify"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 
