@@ -36,6 +36,17 @@ RETIRED = _key(3)  # an issuer whose key expired at the end of 2025
 STOLEN = _key(4)  # an issuer whose key was revoked on 2026-03-01
 STRANGER = _key(5)  # in no trust list
 
+# The credential helper's fixed vector (tests/vectors/cimv1-token.json on branch credential, made by
+# cim_cli/trust/token.py from RFC 8032's test 1 key): the page and the Python code must agree on it.
+VECTOR_DID = "did:key:z6MktwupdmLXVVqTzCw4i46r4uGyosGXRnR3XjN4Zq7oMMsw"
+VECTOR_TOKEN = (
+    "cimv1.eyJpZCI6InVybjp1dWlkOjNmMmI4YzFlLTZkNGEtNGI3ZS05YTUxLTBjMmQ3ZThmOWExMCIsImlzc3VlZCI6IjIwMjYtMTItMDFUMTA6MD"
+    "A6MDBaIiwiaXNzdWVyIjoiZGlkOmtleTp6Nk1rdHd1cGRtTFhWVnFUekN3NGk0NnI0dUd5b3NHWFJuUjNYak40WnE3b01Nc3ciLCJuYW1lIjoiw4VzYS"
+    "DDlmJlcmctw5HDusOxZXoiLCJzaGEyNTYiOiI1ZjFjMGE5ZThiN2Q2YzViNGEzOTI4MTcwNmY1ZTRkM2MyYjFhMDlmOGU3ZDZjNWI0YTM5MjgxNzA2MT"
+    "UyNDNmIiwidGl0bGUiOiJDZXJ0aWZpY2F0ZSBvZiBJbnRlcm5hdGlvbmFsIE1lcml0cyJ9.kXbBFhvMETCanf3NU7d1qIkSsPrN3mPIhAd2nTPfPDy9PtB"
+    "G6pddJTICuZFzIaOyr_D0Ez4fW3D6sUKR1EPWBw"
+)
+
 REVOKED_ID = "urn:uuid:00000000-0000-4000-8000-00000000dead"
 CREDENTIAL_FILE = b'{"example": "the issued credential file"}\n'
 
@@ -59,6 +70,9 @@ keys:
     name: Deputy Administrator
     roles: [issuer]
     revoked: 2026-03-01
+  - id: {VECTOR_DID}
+    name: Vector Issuer
+    roles: [issuer]
 revoked_credentials:
   - id: {REVOKED_ID}
     date: 2026-05-01

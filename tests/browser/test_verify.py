@@ -45,6 +45,13 @@ def test_a_real_code_is_valid_and_shows_who_and_what(verify, screenshots):
     page.screenshot(path=str(screenshots / "verify-valid.png"), full_page=True)
 
 
+def test_the_credential_helpers_vector_is_valid(verify):
+    """The same code cim_cli/trust/token.py makes and checks in Python (non-ASCII name included)."""
+    verdict, text, _ = verify(support.VECTOR_TOKEN)
+    assert verdict == "valid"
+    assert "Åsa Öberg-Ñúñez" in text and "2026-12-01" in text and "Vector Issuer" in text
+
+
 def test_a_code_pasted_in_the_form_or_as_the_whole_address(verify):
     assert verify(VALID, via="form")[0] == "valid"
     assert verify(f"https://cim.example.edu/verify.html#{VALID}\n", via="form")[0] == "valid"
@@ -79,12 +86,15 @@ def test_a_revoked_certificate_says_revoked(verify, screenshots):
         (support.token(support.payload(issuer=support.did_of(support.STOLEN), issued="2026-03-01T09:00:00Z"), support.STOLEN), "was revoked on 2026-03-01"),
         (support.token(support.payload(issued="next tuesday")), "date of issue cannot be read"),
         (support.token({k: v for k, v in support.payload().items() if k != "sha256"}), "lacks the certificate's sha256"),
+        (support.token({**support.payload(), "admin": "yes"}), "fields a certificate code does not have"),
+        (support.token(support.payload(sha256="ABC")), "not 64 hexadecimal digits"),
+        ("cimv1." + "A" * 5000, "too long"),
         ("hello", "should start with cimv1."),
         ("cimv1.abc", "incomplete"),
         ("cimv1.a*b.c", "characters a verification code cannot have"),
         (VALID[:-4], "wrong length"),
     ],
-    ids=["stranger", "approver-only", "before-key", "key-expired", "key-revoked", "bad-date", "missing-field", "not-a-code", "one-part", "bad-chars", "truncated"],
+    ids=["stranger", "approver-only", "before-key", "key-expired", "key-revoked", "bad-date", "missing-field", "extra-field", "bad-sha256", "too-long", "not-a-code", "one-part", "bad-chars", "truncated"],
 )
 def test_invalid_codes_say_why(verify, code, reason):
     verdict, text, _ = verify(code, via="form")

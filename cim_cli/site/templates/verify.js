@@ -9,6 +9,7 @@
   var FIELDS = ["id", "name", "title", "issued", "issuer", "sha256"];
   var B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
   var DAY = 86400000;
+  var MAX_TOKEN_CHARS = 4096; // more than a QR code can carry
   var trust = JSON.parse(document.getElementById("trust-list").textContent);
   var current = null; // the payload of the last code that verified (for the file check)
 
@@ -65,13 +66,14 @@
 
   function extract(text) {
     var value = text.trim();
-    var hash = value.indexOf("#");
+    var hash = value.lastIndexOf("#");
     if (hash >= 0) value = value.slice(hash + 1);
     try { value = decodeURIComponent(value); } catch (e) { /* keep it as it is */ }
     return value.replace(/\s+/g, "");
   }
 
   async function check(token) {
+    if (token.length > MAX_TOKEN_CHARS) return invalid("This is too long to be a verification code.");
     if (token.indexOf(PREFIX) !== 0) return invalid("This is not a certificate verification code: it should start with " + PREFIX);
     var parts = token.slice(PREFIX.length).split(".");
     if (parts.length !== 2) return invalid("The code is incomplete or has extra parts. Copy it again in full.");
@@ -89,6 +91,8 @@
     for (var i = 0; i < FIELDS.length; i++) {
       if (typeof payload[FIELDS[i]] !== "string") return invalid("The code lacks the certificate's " + FIELDS[i] + ".");
     }
+    if (Object.keys(payload).length !== FIELDS.length) return invalid("The code holds fields a certificate code does not have.");
+    if (!/^[0-9a-f]{64}$/.test(payload.sha256)) return invalid("The code's file fingerprint (sha256) is not 64 hexadecimal digits.");
     var key = null;
     for (var k = 0; k < trust.keys.length; k++) if (trust.keys[k].id === payload.issuer) key = trust.keys[k];
     if (!key) return invalid("The certificate was signed by a key that is not in this programme's trust list.");
