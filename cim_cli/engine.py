@@ -57,6 +57,11 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
         value = data.get(key)
         return value if isinstance(value, str) else None
 
+    credits = data.get("credits")
+    # bool is an int; .inf/.nan are floats: neither is a number of credits.
+    if isinstance(credits, bool) or not isinstance(credits, (int, float)) or not 0 <= credits < 1e6:
+        credits = None
+
     return ActivitySummary(
         slug=activity.slug,
         file=activity.file,
@@ -71,6 +76,7 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
         reflection_words=words,
         counts=not lacks,
         lacks=tuple(lacks),
+        credits=None if credits is None else float(credits),
     )
 
 
@@ -153,6 +159,8 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         activities=tuple(summaries),
         missing_headings=tuple(missing),
         next_step=next_step(stage, summaries, missing, words, errors, programme),
+        study_programme=text("study_programme"),
+        registered=text("registered"),
     )
 
 

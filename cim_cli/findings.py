@@ -97,6 +97,8 @@ class ActivitySummary:
     counts: bool
     # Why the activity does not count yet, in words a student understands.
     lacks: tuple[str, ...] = ()
+    # ECTS credits the record claims (None when absent or not a finite number >= 0).
+    credits: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,13 @@ class PortfolioResult:
     missing_headings: tuple[str, ...] = ()
     next_step: str = ""
     extra: dict = field(default_factory=dict)
+    # From student.yaml, as written (None when absent or not text); for cim stats.
+    study_programme: str | None = None
+    registered: str | None = None
+    # Stage -> ISO date (YYYY-MM-DD) the portfolio reached it, for the stages
+    # whose date a signed record carries (approvals); cim stats derives the
+    # earlier ones from the activities' dates when a stage is missing here.
+    stage_dates: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> int:

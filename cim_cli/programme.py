@@ -63,6 +63,14 @@ DEFAULT: dict[str, Any] = {
         _category("volunteer-work", "Volunteer work", "Volunteer work with an international or intercultural dimension.", "any"),
         _category("other", "Other international activity", "Another activity the certificate administrator agrees counts.", "any"),
     ],
+    # cim stats: what may be published (see docs/statistics.md).
+    "statistics": {
+        "min_count": 5,
+        "min_percent_denominator": 23,
+        "min_median_count": 8,
+        "top_countries": 10,
+        "academic_year_start": "09-01",
+    },
 }
 
 

@@ -21,7 +21,7 @@ import typer
 from cim_cli import __version__
 
 # Modules in this package that add commands, in the order help lists them.
-COMMAND_MODULES = ("check", "authoring", "batch", "programme_cmd", "site_cmd")
+COMMAND_MODULES = ("check", "authoring", "batch", "stats_cmd", "programme_cmd", "site_cmd")
 # Top-level command name -> the module that registers it.
 COMMANDS = {
     "validate": "check",
@@ -35,6 +35,7 @@ COMMANDS = {
     "report": "authoring",
     "log": "authoring",
     "batch": "batch",
+    "stats": "stats_cmd",
     "programme": "programme_cmd",
     "site": "site_cmd",
 }

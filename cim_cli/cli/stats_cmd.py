@@ -1,0 +1,86 @@
+"""``cim stats``: figures over a cohort for the programme office (thin: see :mod:`cim_cli.stats`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from enum import Enum
+from typing import List, Optional
+
+import typer
+
+from cim_cli.cli.common import fail, load_programme_or_exit, output, programme_option, say
+
+
+class StatsFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+class By(str, Enum):
+    year = "year"
+    study_programme = "study-programme"
+    category = "category"
+    country = "country"
+
+
+def _day(value: Optional[str]) -> Optional[str]:
+    if value is not None:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise typer.BadParameter("a date as YYYY-MM-DD") from None
+    return value
+
+
+def stats(
+    roots: List[str] = typer.Argument(..., metavar="ROOT...", help="Folders to search for portfolios (as cim batch does)."),
+    programme: Optional[str] = programme_option(),
+    fmt: StatsFormat = typer.Option(StatsFormat.table, "--format", "-f", help="Output format."),
+    out: Optional[str] = typer.Option(None, "--output", "-o", help="Write the output to FILE (atomically) instead of stdout."),
+    by: Optional[By] = typer.Option(None, "--by", help="Only the figures broken down by this: year, study-programme, category or country."),
+    public: bool = typer.Option(False, "--public", help="Numbers fit to publish: small counts suppressed (see docs/statistics.md)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", callback=_day, metavar="YYYY-MM-DD", help="Count waiting times up to this day (default: today, UTC)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: one per CPU)."),
+    timeout: float = typer.Option(60.0, "--timeout", min=0.1, metavar="SECONDS", help="Stop checking a portfolio after SECONDS (it is then counted as not checked)."),
+) -> None:
+    """Statistics over every portfolio under ROOT...: stages, home and abroad, categories, countries, backlog.
+
+    Exact counts for the office; --public hides small counts so the numbers can
+    be published. Exit 0, or 2 for a usage or configuration error.
+    """
+    from cim_cli import batch as lib
+    from cim_cli import stats as lib_stats
+    from cim_cli.programme import ProgrammeError
+
+    for root in roots:
+        if not os.path.isdir(root):
+            raise fail(f"{root}: no such folder")
+    with lib.cohort(roots) as found:
+        for note in found.notes:
+            say(f"cim: {note}")
+        if not found.portfolios:
+            say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
+        try:
+            resolver = lib.ProgrammeResolver(programme)
+            tasks = lib.plan(found.portfolios, resolver)
+            first = resolver.programmes[tasks[0].programme if tasks else resolver.key_for(roots[0])]
+        except ProgrammeError as exc:
+            load_programme_or_exit(exc.path, None)  # prints its problems with lines; exits 2
+            raise
+        if len(resolver.programmes) > 1:
+            say(f"cim: the portfolios have {len(resolver.programmes)} programme files; the figures use the catalogue and settings of {first.source}")
+        collector = lib_stats.Collector(first, as_of=dt.date.fromisoformat(as_of) if as_of else None)
+        for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
+            collector.add(result)
+    cohort = collector.finish()
+    result = lib_stats.suppress(cohort) if public else cohort
+    figures = lib_stats.select(result, by.value if by else None)
+    with output(out) as stream:
+        lib_stats.RENDERERS[fmt.value](result, stream, figures)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(stats)
