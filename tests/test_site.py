@@ -266,3 +266,30 @@ def test_the_website_guide_runs_as_written(tmp_path, monkeypatch):
     assert "Certificate Administrator (key in force from 2025-01-01)" in verify_page
     assert "urn:uuid:00000000-0000-4000-8000-00000000dead" in verify_page
     assert "Example University" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_statistics_page_is_public_and_goes_away_without_a_cohort(tmp_path):
+    from conftest import EXAMPLES
+
+    out = tmp_path / "site"
+    result = run("site", "build", "-o", str(out), "--cohort", str(EXAMPLES))
+    assert result.exit_code == 0, result.stderr
+    page = (out / "statistics.html").read_text(encoding="utf-8")
+    assert "shown as &lt;5" in page and 'class="cim-stats"' in page
+    assert "Ada Lindqvist" not in page and "ada-2023-0142" not in page  # no student is named
+    assert "review backlog" not in page.lower()  # the office's figures stay with the office
+    assert all('href="statistics.html"' in (out / name).read_text(encoding="utf-8") for name in SITE_FILES)
+    assert run("site", "build", "-o", str(out)).exit_code == 0
+    assert not (out / "statistics.html").exists()
+    assert 'href="statistics.html"' not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_statistics_need_an_existing_cohort(tmp_path):
+    result = run("site", "build", "-o", str(tmp_path / "site"), "--cohort", str(tmp_path / "nope"))
+    assert result.exit_code == 2 and "no such folder" in result.stderr
+
+
+def test_style_attributes_are_allowed_one_by_one():
+    csp = content_security_policy("p{}", None, ["fill: red", "fill: red", "fill: blue"])
+    assert csp.count("'sha256-") == 3 and "'unsafe-hashes'" in csp and "unsafe-inline" not in csp
+    assert "'unsafe-hashes'" not in content_security_policy("p{}", None)

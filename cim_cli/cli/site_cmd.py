@@ -62,12 +62,10 @@ def build(
 
 
 def _statistics(roots: List[str], programme):
-    """The statistics page's fragment, from the stats layer (branch ``stats``)."""
-    try:
-        from cim_cli.site.statistics import public_statistics_fragment
-    except ImportError:
-        raise fail("--cohort needs cim stats, which this version of cim does not have yet") from None
-    return lambda: public_statistics_fragment(roots, programme)
+    """The statistics page's figures, read from the cohort when the page is built."""
+    from cim_cli.site.statistics import public_statistics
+
+    return lambda: public_statistics(roots, programme)
 
 
 def register(app: typer.Typer) -> None:

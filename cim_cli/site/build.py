@@ -22,7 +22,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from cim_cli.site.errors import SiteError
 from cim_cli.site.starter import PAGES, starter_text
@@ -63,11 +63,17 @@ def csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
-def content_security_policy(css: str, script: str | None) -> str:
-    """No request leaves the page: only its own inline style (and script) and local images."""
+def content_security_policy(css: str, script: str | None, style_attributes: Sequence[str] = ()) -> str:
+    """No request leaves the page: only its own inline style (and script) and local images.
+
+    ``style_attributes``: the exact ``style="…"`` values the page carries (the statistics
+    charts colour their bars that way), allowed one by one through 'unsafe-hashes'.
+    """
+    attributes = sorted(set(style_attributes))
+    styles = [csp_hash(css)] + (["'unsafe-hashes'"] + [csp_hash(a) for a in attributes] if attributes else [])
     parts = [
         "default-src 'none'",
-        f"style-src {csp_hash(css)}",
+        f"style-src {' '.join(styles)}",
         "img-src 'self' data:",
         f"script-src {csp_hash(script)}" if script else None,
         "base-uri 'none'",
@@ -195,13 +201,14 @@ def build_site(
     out: str,
     *,
     pages_dir: str | None = None,
-    statistics: Callable[[], str] | None = None,
+    statistics: Callable[[], Any] | None = None,
     force: bool = False,
 ) -> BuildResult:
     """Build the website into ``out``; raises SiteError when it cannot.
 
-    ``statistics``, when given, returns the HTML fragment of the public statistics
-    (already suppressed and sanitised) and adds the statistics page.
+    ``statistics``, when given, returns the public statistics
+    (:class:`cim_cli.site.statistics.PublicStatistics`, already suppressed and
+    escaped) and adds the statistics page.
     """
     from markupsafe import Markup
 
@@ -248,14 +255,15 @@ def build_site(
     }
     pages: dict[str, str] = {}
 
-    def render(template: str, href: str, title: str, script: str | None = None, **extra: Any) -> None:
+    def render(template: str, href: str, title: str, script: str | None = None, extra_css: str = "", style_attributes: Sequence[str] = (), **extra: Any) -> None:
         if script is not None and "</script" in script.lower():
             raise SiteError("internal: a page script may not contain '</script'")
+        page_css = css + extra_css
         pages[href] = env.get_template(template).render(
-            **site,
+            **{**site, "css": Markup(page_css)},
             href=href,
             title=title,
-            csp=content_security_policy(css, script),
+            csp=content_security_policy(page_css, script, style_attributes),
             script=Markup(script) if script else None,
             **extra,
         )
@@ -276,7 +284,20 @@ def build_site(
         trust_date=None,
     )
     if statistics:
-        render("markdown.html", "statistics.html", "Statistics", body=Markup(statistics()))
+        import html as html_module
+        import re
+
+        figures = statistics()
+        attributes = [html_module.unescape(a) for a in re.findall(r'\bstyle="([^"]*)"', figures.html)]
+        render(
+            "statistics.html",
+            "statistics.html",
+            "Statistics",
+            extra_css=figures.css,
+            style_attributes=attributes,
+            stats=figures,
+            figures=Markup(figures.html),
+        )
 
     images = _images(pages_dir)
     os.makedirs(out, exist_ok=True)

@@ -65,18 +65,22 @@ def site_page(name: str) -> Callable[[Path], Path]:
 
 
 def build_site_once(work: Path) -> Path:
-    """The example site: the starter pages, the handbook's programme and a trust list with one issuer."""
+    """The example site: the starter pages, the handbook's programme, a trust list, statistics of a synthetic cohort."""
     site = work / "site"
     if not (site / "index.html").exists():
         from browser.support import write_programme_with_trust_list
 
         programme = write_programme_with_trust_list(work / "office")
+        cohort = work / "cohort"
+        # 60 synthetic students (fixed seed): enough for the public page to draw bars past suppression.
+        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), str(cohort), "--students", "60", "--activities", "4"], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
         cim("site", "init", str(work / "office" / "pages"))
-        cim("site", "build", "--programme", str(programme), "--pages", str(work / "office" / "pages"), "-o", str(site))
+        cim("site", "build", "--programme", str(programme), "--pages", str(work / "office" / "pages"), "--cohort", str(cohort), "-o", str(site))
     return site
 
 
-SITE_PAGES = ["index", "sign-up", "activities", "portfolio", "verify", "employers", "leadership", "contacts", "accessibility"]
+SITE_PAGES = ["index", "sign-up", "activities", "portfolio", "statistics", "verify", "employers", "leadership", "contacts", "accessibility"]
 
 def export_beside_portfolio(portfolio: Path) -> Callable[[Path], Path]:
     """The HTML export saved inside a copy of ``portfolio``, where its relative image and evidence links resolve."""
