@@ -293,3 +293,29 @@ def test_style_attributes_are_allowed_one_by_one():
     csp = content_security_policy("p{}", None, ["fill: red", "fill: red", "fill: blue"])
     assert csp.count("'sha256-") == 3 and "'unsafe-hashes'" in csp and "unsafe-inline" not in csp
     assert "'unsafe-hashes'" not in content_security_policy("p{}", None)
+
+
+def test_pages_that_are_links_or_fifos_are_refused(tmp_path):
+    import os
+
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    secret = tmp_path / "secret.md"
+    secret.write_text("# Secret\n")
+    (pages / "home.md").symlink_to(secret)
+    with pytest.raises(SiteError, match="not a regular file"):
+        build_site(default_programme(), str(tmp_path / "site"), pages_dir=str(pages))
+    (pages / "home.md").unlink()
+    os.mkfifo(pages / "home.md")  # would block open() forever
+    with pytest.raises(SiteError, match="not a regular file"):
+        build_site(default_programme(), str(tmp_path / "site"), pages_dir=str(pages))
+
+
+def test_a_site_built_inside_its_pages_folder_does_not_copy_itself(tmp_path):
+    pages = tmp_path / "pages"
+    init_pages(str(pages))
+    (pages / "logo.png").write_bytes(b"png")
+    for _ in range(2):
+        result = build_site(default_programme(), str(pages / "site"), pages_dir=str(pages))
+    assert [f for f in result.files if f.endswith(".png")] == ["logo.png"]
+    assert not (pages / "site" / "site").exists()

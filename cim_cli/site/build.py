@@ -130,13 +130,18 @@ def _read_page(pages_dir: str | None, name: str, notes: list[str]) -> str:
     return starter_text(name)
 
 
-def _images(pages_dir: str | None) -> list[tuple[str, str]]:
-    """(relative path, source path) of the images in the pages folder, for pages that show them."""
+def _images(pages_dir: str | None, out: str) -> list[tuple[str, str]]:
+    """(relative path, source path) of the images in the pages folder, for pages that show them.
+
+    The output folder is skipped should it lie inside the pages folder (a build
+    would otherwise copy the previous build into itself, one level deeper each time).
+    """
     if pages_dir is None:
         return []
     found = []
+    skip = os.path.realpath(out)
     for folder, dirs, names in os.walk(pages_dir):  # os.walk does not follow links to folders
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.realpath(os.path.join(folder, d)) != skip)
         for name in sorted(names):
             source = os.path.join(folder, name)
             if name.startswith(".") or os.path.splitext(name)[1].lower() not in IMAGE_EXTENSIONS:
@@ -281,7 +286,6 @@ def build_site(
         script=_resource("templates", "verify.js"),
         trust=trust,
         trust_json=Markup(_json_for_script(trust)),
-        trust_date=None,
     )
     if statistics:
         import html as html_module
@@ -299,7 +303,7 @@ def build_site(
             figures=Markup(figures.html),
         )
 
-    images = _images(pages_dir)
+    images = _images(pages_dir, out)
     os.makedirs(out, exist_ok=True)
     for href, html in sorted(pages.items()):
         write_text(os.path.join(out, href), html)
