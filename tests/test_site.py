@@ -319,3 +319,11 @@ def test_a_site_built_inside_its_pages_folder_does_not_copy_itself(tmp_path):
         result = build_site(default_programme(), str(pages / "site"), pages_dir=str(pages))
     assert [f for f in result.files if f.endswith(".png")] == ["logo.png"]
     assert not (pages / "site" / "site").exists()
+
+
+def test_the_programme_is_found_above_the_pages_folder(tmp_path, monkeypatch):
+    (tmp_path / "programme.yaml").write_text("title: Found Above\n", encoding="utf-8")
+    init_pages(str(tmp_path / "office" / "pages"))
+    monkeypatch.chdir(tmp_path / "office")
+    assert run("site", "build", "--pages", "pages", "-o", "site").exit_code == 0
+    assert "<title>How to sign up · Found Above</title>" in (tmp_path / "office" / "site" / "sign-up.html").read_text(encoding="utf-8")

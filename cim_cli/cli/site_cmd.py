@@ -41,8 +41,11 @@ def build(
     from cim_cli.site.build import build_site
     from cim_cli.site.errors import SiteError
 
-    start = pages if pages else "."
-    prog = load_programme_or_exit(programme, start)
+    from cim_cli.programme import discover
+
+    # The site belongs to the office: its programme file is the one named, else the
+    # first programme.yaml above the pages folder (or the current folder).
+    prog = load_programme_or_exit(programme or discover(pages or "."), None)
     statistics = None
     if cohort:
         for root in cohort:

@@ -73,9 +73,6 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1r
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; }
 table { border-collapse: collapse; margin: 1rem 0; width: 100%; }
-/* Narrow screens: wide tables scroll inside themselves, long paths wrap; the page never scrolls sideways. */
-main { overflow-wrap: break-word; }
-@media (max-width: 50rem) { table { display: block; overflow-x: auto; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: 0.4rem; } }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; }
 .stage { display: inline-block; padding: 0.1rem 0.6rem; border-radius: 1rem; background: #e8eef8; font-weight: 600; }
@@ -98,6 +95,9 @@ footer { margin-top: 3rem; color: #666; font-size: 0.9rem; }
   .no { color: #d29922; }
   .missing { color: #ff7b72; }
 }
+/* Narrow screens: wide tables scroll inside themselves, long paths wrap; the page never scrolls sideways. */
+main { overflow-wrap: break-word; }
+@media (max-width: 50rem) { table { display: block; overflow-x: auto; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: 0.4rem; } }
 @media print { body { max-width: none; margin: 0; } section.activity { break-inside: avoid-page; } }
 """
 

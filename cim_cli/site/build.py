@@ -252,7 +252,6 @@ def build_site(
         "site_title": programme.title,
         "institution": programme.data.get("institution"),
         "nav": nav,
-        "css": Markup(css),
         "version": __version__,
         "req": programme.requirements,
         "report": programme.report,
@@ -265,7 +264,8 @@ def build_site(
             raise SiteError("internal: a page script may not contain '</script'")
         page_css = css + extra_css
         pages[href] = env.get_template(template).render(
-            **{**site, "css": Markup(page_css)},
+            **site,
+            css=Markup(page_css),
             href=href,
             title=title,
             csp=content_security_policy(page_css, script, style_attributes),

@@ -6,10 +6,9 @@ finds no WCAG 2.1 A/AA violation, nothing scrolls sideways at 320 px, no request
 the page, the CSP blocks nothing the page needs, a screenshot is written; pages with
 ``nav=True`` must also hide their navigation when printed.
 
-To add a page made by another command, add one line, e.g.::
+To add a page made by another command, add one line, e.g. for the certificate::
 
-    BrowserPage("stats", cim_file("stats", "example-portfolios", "--format", "html", "-o", "{out}", name="stats.html")),
-    BrowserPage("certificate", cim_file("credential", "show", ..., "-o", "{out}", name="certificate.html")),
+    BrowserPage("certificate", cim_file("certify", ..., "-o", "{out}", name="certificate.html")),
 """
 
 from __future__ import annotations
@@ -44,12 +43,14 @@ def cim(*args: str, cwd: Path | None = None) -> None:
 
 
 def cim_file(*args: str, name: str) -> Callable[[Path], Path]:
-    """A page written by a cim command; ``{out}`` in ``args`` is replaced by the file's path."""
+    """A page written by a cim command. In ``args``, ``{out}`` is the page's path and
+    ``{cohort}`` a synthetic cohort of 60 portfolios (generated on first use)."""
 
     def make(work: Path) -> Path:
         out = work / name
         if not out.exists():
-            cim(*(a.replace("{out}", str(out)) for a in args))
+            cohort = str(synthetic_cohort(work)) if any("{cohort}" in a for a in args) else ""
+            cim(*(a.replace("{out}", str(out)).replace("{cohort}", cohort) for a in args))
         return out
 
     return make
@@ -64,6 +65,15 @@ def site_page(name: str) -> Callable[[Path], Path]:
     return make
 
 
+def synthetic_cohort(work: Path) -> Path:
+    """60 generated portfolios (fixed seed): enough for public figures to draw bars past suppression."""
+    cohort = work / "cohort"
+    if not (cohort / ".cohort.json").exists():
+        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), str(cohort), "--students", "60", "--activities", "4"], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    return cohort
+
+
 def build_site_once(work: Path) -> Path:
     """The example site: the starter pages, the handbook's programme, a trust list, statistics of a synthetic cohort."""
     site = work / "site"
@@ -71,10 +81,7 @@ def build_site_once(work: Path) -> Path:
         from browser.support import write_programme_with_trust_list
 
         programme = write_programme_with_trust_list(work / "office")
-        cohort = work / "cohort"
-        # 60 synthetic students (fixed seed): enough for the public page to draw bars past suppression.
-        done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "generate.py"), str(cohort), "--students", "60", "--activities", "4"], capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        cohort = synthetic_cohort(work)
         cim("site", "init", str(work / "office" / "pages"))
         cim("site", "build", "--programme", str(programme), "--pages", str(work / "office" / "pages"), "--cohort", str(cohort), "-o", str(site))
     return site
@@ -101,4 +108,6 @@ def export_beside_portfolio(portfolio: Path) -> Callable[[Path], Path]:
 PAGES: list[BrowserPage] = [
     *(BrowserPage(f"site-{name}", site_page(f"{name}.html"), nav=True) for name in SITE_PAGES),
     BrowserPage("export-ready-ada", export_beside_portfolio(EXAMPLES / "ready-ada")),
+    BrowserPage("stats-public", cim_file("stats", "{cohort}", "--public", "--format", "html", "-o", "{out}", name="stats-public.html")),
+    BrowserPage("stats-office", cim_file("stats", "{cohort}", "--format", "html", "-o", "{out}", name="stats-office.html")),
 ]
