@@ -71,3 +71,16 @@ def test_print_hides_the_navigation(target, open_page, work, screenshots):
     assert not printed.page.locator("nav").first.is_visible()
     assert printed.page.locator("main").is_visible()
     printed.page.screenshot(path=str(screenshots / f"{target.id}-print.png"), full_page=True)
+
+
+def test_the_first_tab_offers_a_visible_skip_link_to_the_content(open_page, work):
+    from browser.pages import build_site_once
+
+    page = open_page((build_site_once(work) / "portfolio.html").as_uri()).page
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert focused == ["skip-link", "#main"]
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["y"] >= 0  # on screen once focused (off screen until then)
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
