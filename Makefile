@@ -22,6 +22,8 @@ demo: $(STAMP)
 	$(BIN)/cim validate example-portfolios/ready-ada example-portfolios/collecting-ben; test $$? -le 1
 	$(BIN)/cim status example-portfolios/collecting-ben
 	$(BIN)/python examples/lifecycle/demo.py
+	$(BIN)/cim site build --cohort example-portfolios -o build/site >/dev/null
+	@echo "The programme's website (with public statistics of the examples): build/site/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

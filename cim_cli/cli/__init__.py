@@ -25,7 +25,7 @@ from cim_cli import __version__
 from cim_cli.cli.common import EXIT_USAGE
 
 # Modules in this package that add commands.
-COMMAND_MODULES = ("check", "authoring", "batch", "stats_cmd", "programme_cmd", "trust_cmd", "credential_cmd")
+COMMAND_MODULES = ("check", "authoring", "batch", "stats_cmd", "programme_cmd", "site_cmd", "trust_cmd", "credential_cmd")
 # Top-level command name -> the module that registers it.
 COMMANDS = {
     "validate": "check",
@@ -45,6 +45,7 @@ COMMANDS = {
     "approve": "trust_cmd",
     "verify": "trust_cmd",
     "certify": "credential_cmd",
+    "site": "site_cmd",
 }
 # Who uses each command: `cim --help` lists the commands in these panels, in
 # this order. A command missing here is listed under "Other commands".
@@ -53,7 +54,7 @@ PANELS = {
     "Checking, in CI and anywhere": ("validate", "rules", "verify"),
     "Certificate administrators": ("batch", "export"),
     "Academic staff": ("keys", "approve"),
-    "Programme office": ("programme", "stats", "certify"),
+    "Programme office": ("programme", "stats", "site", "certify"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 

@@ -10,11 +10,7 @@ from typing import List, Optional
 
 import typer
 
-from cim_cli.cli import common
-from cim_cli.cli.common import fail, load_programme_or_exit, output, programme_option, say
-
-# The value type that keeps "<str>" out of --help, where this checkout has it (main does).
-_NAMED = getattr(common, "NAMED", None)
+from cim_cli.cli.common import NAMED, fail, output, programme_error, programme_option, programme_resolver_or_exit, say
 
 
 class StatsFormat(str, Enum):
@@ -31,20 +27,6 @@ class By(str, Enum):
     country = "country"
 
 
-def _resolver(explicit: Optional[str]):
-    """The programme of each portfolio, as cim batch finds it.
-
-    ProgrammeResolver is moving from cim_cli.batch to cim_cli.programme on
-    main (discovery gets its own home); take it from wherever this checkout
-    has it. Once merged, the fallback can go.
-    """
-    try:
-        from cim_cli.programme import ProgrammeResolver  # type: ignore[attr-defined]
-    except ImportError:
-        from cim_cli.batch import ProgrammeResolver
-    return ProgrammeResolver(explicit)
-
-
 def _day(value: Optional[str]) -> Optional[str]:
     if value is not None:
         try:
@@ -55,7 +37,7 @@ def _day(value: Optional[str]) -> Optional[str]:
 
 
 def stats(
-    roots: List[str] = typer.Argument(..., click_type=_NAMED, metavar="ROOT...", help="Folders to search for portfolios (as cim batch does)."),
+    roots: List[str] = typer.Argument(..., click_type=NAMED, metavar="ROOT...", help="Folders to search for portfolios (as cim batch does)."),
     programme: Optional[str] = programme_option(),
     fmt: StatsFormat = typer.Option(StatsFormat.table, "--format", "-f", help="Output format."),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout."),
@@ -82,13 +64,12 @@ def stats(
             say(f"cim: {note}")
         if not found.portfolios:
             say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
+        resolver = programme_resolver_or_exit(programme)
         try:
-            resolver = _resolver(programme)
             tasks = lib.plan(found.portfolios, resolver)
             first = resolver.programmes[tasks[0].programme if tasks else resolver.key_for(roots[0])]
         except ProgrammeError as exc:
-            load_programme_or_exit(exc.path, None)  # prints its problems with lines; exits 2
-            raise
+            raise programme_error(exc) from None
         if len(resolver.programmes) > 1:
             say(f"cim: the portfolios have {len(resolver.programmes)} programme files; the figures use the catalogue and settings of {first.source}")
         collector = lib_stats.Collector(first, as_of=dt.date.fromisoformat(as_of) if as_of else None)

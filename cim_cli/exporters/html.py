@@ -128,7 +128,14 @@ footer { margin-top: 3rem; color: #666; font-size: 0.9rem; overflow-wrap: anywhe
   .stage { background: #243049; }
   th, td { border-color: #444; }
   .markdown pre { background: #222; }
+  /* The light colours fail WCAG AA contrast (4.5:1) on the dark background. */
+  .yes { color: #4ac26b; }
+  .no { color: #d29922; }
+  .missing { color: #ff7b72; }
 }
+/* Narrow screens: wide tables scroll inside themselves, long paths wrap; the page never scrolls sideways. */
+main { overflow-wrap: break-word; }
+@media (max-width: 50rem) { table { display: block; overflow-x: auto; } dl.facts { grid-template-columns: 1fr; } dl.facts dd { margin-bottom: 0.4rem; } }
 @media print { body { max-width: none; margin: 0; } section.activity { break-inside: avoid-page; } }
 """
 
