@@ -345,7 +345,9 @@ def _student(index: int, seed: int, n_activities: int, problem: str | None, rng:
                 photos.append(rel)
         w.text(f"activities/{slug}.yaml", "\n".join(lines) + "\n")
 
-        body, count = paragraphs(rng, rng.randint(60, 200), (30, 80))
+        # An activity in a course needs the longer reflection of DEFAULT's formal_reflection.
+        formal = credit and category in DEFAULT["requirements"]["formal_reflection"]["categories"]
+        body, count = paragraphs(rng, rng.randint(150 if formal else 60, 200), (30, 80))
         spec.reflection_words.append(count)
         text = [f"# Reflection: {title}", ""]
         questions = DEFAULT["reflection_questions"]

@@ -54,6 +54,8 @@ from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
 from cim_cli.findings import INTERNAL_ERROR, Finding, PortfolioResult
 from cim_cli.load.portfolio import STUDENT_FILE
+# One programme discovery for every command (validate, status, batch...): see there.
+from cim_cli.programme import ProgrammeResolver
 
 DEFAULT_TIMEOUT = 60.0
 # Folder names discovery never enters (besides hidden ones).
@@ -180,53 +182,6 @@ def plan(portfolios: Sequence[tuple[str, str]], resolver: "ProgrammeResolver") -
     return [Task(i, load, display, resolver.key_for(display)) for i, (display, load) in enumerate(portfolios)]
 
 
-# -- programmes ------------------------------------------------------------------
-
-class ProgrammeResolver:
-    """The programme of each portfolio, each programme file parsed once.
-
-    With an explicit file, that one for all. Otherwise the first
-    ``programme.yaml`` walking up from the portfolio (as
-    :func:`cim_cli.programme.discover` does), memoised per folder so a cohort
-    of siblings costs one walk; else the built-in default. A broken file
-    raises :class:`~cim_cli.programme.ProgrammeError`.
-    """
-
-    def __init__(self, explicit: str | None = None) -> None:
-        from cim_cli.programme import default_programme, load_programme
-
-        self._load = load_programme
-        self.programmes: list = []
-        self._index: dict[str | None, int] = {}
-        self._folders: dict[str, str | None] = {}
-        self._explicit = explicit is not None
-        if explicit is not None:
-            self._add(explicit, load_programme(explicit))
-        else:
-            self._add(None, default_programme())
-
-    def _add(self, key: str | None, programme) -> int:
-        self._index[key] = len(self.programmes)
-        self.programmes.append(programme)
-        return self._index[key]
-
-    def _find(self, folder: str) -> str | None:
-        from cim_cli.load.files import find_upwards
-        from cim_cli.programme import PROGRAMME_FILE
-
-        home = find_upwards(folder, lambda here: os.path.isfile(os.path.join(here, PROGRAMME_FILE)), self._folders)
-        return None if home is None else os.path.join(home, PROGRAMME_FILE)
-
-    def key_for(self, portfolio: str) -> int:
-        """Index in :attr:`programmes` of the programme for ``portfolio``."""
-        if self._explicit:
-            return 0
-        found = self._find(os.path.abspath(portfolio))
-        if found in self._index:
-            return self._index[found]
-        return self._add(found, self._load(found))
-
-
 # -- one portfolio ---------------------------------------------------------------
 
 class Task(NamedTuple):
@@ -264,6 +219,7 @@ def unchecked_result(display: str, programme, message: str) -> PortfolioResult:
         report_words=None,
         findings=(Finding(INTERNAL_ERROR, "error", "", None, None, message),),
         extra={"unchecked": True},
+        programme=programme.ref,
     )
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Iterable
 
 from cim_cli.checks import RULES
-from cim_cli.checks.report_headings import missing_headings, report_words
 from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult
+from cim_cli.load.report import HeadingMatch, match_headings, report_words
 from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
 
@@ -44,10 +44,12 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
     evidence_ok = sum(1 for e in activity.evidence if e.ref.status == OK)
     if evidence_ok == 0:
         lacks.append("evidence (a certificate, signed programme or photo)")
-    need_words = programme.requirements["min_reflection_words"]
+    need_words = programme.reflection_words_needed(data.get("category"), data.get("curriculum"))
     words = activity.reflection.analysis.words if activity.reflection and activity.reflection.analysis else None
     if words is None:
         lacks.append(f"a reflection ({activity.reflection_ref.path if activity.reflection_ref else 'reflections/' + activity.slug + '.md'})")
+    elif words < need_words and programme.needs_extra_reflection(data.get("category"), data.get("curriculum")):
+        lacks.append(f"{need_words - words} more words of reflection because it is part of your course ({words} of {need_words})")
     elif words < need_words:
         lacks.append(f"a longer reflection ({words} of {need_words} words)")
     category = data.get("category") if isinstance(data.get("category"), str) else None
@@ -106,18 +108,22 @@ def home_and_abroad(counting: Iterable[ActivitySummary]) -> tuple[int, int]:
     return locations.count("home"), locations.count("abroad")
 
 
-def compute_stage(counting: list[ActivitySummary], programme: Programme) -> str:
-    """registered (nothing counts), collecting (below the threshold), ready-for-review."""
+def compute_stage(counting: list[ActivitySummary], programme: Programme, errors: int = 0) -> str:
+    """registered (nothing counts), collecting (below the threshold, or a file is broken), ready-for-review.
+
+    A portfolio with errors is never ready for review, so the administrator's
+    inbox (``cim batch --stage ready-for-review``) holds only what can be reviewed.
+    """
     if not counting:
         return "registered"
     req = programme.requirements
     home, abroad = home_and_abroad(counting)
-    if len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
+    if not errors and len(counting) >= req["min_activities"] and home >= req["min_home"] and abroad >= req["min_abroad"]:
         return "ready-for-review"
     return "collecting"
 
 
-def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: list[str], report_words_: int | None, errors: int, programme: Programme) -> str:
+def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: list[str], report_words_: int | None, errors: int, programme: Programme, headings: HeadingMatch | None = None) -> str:
     """One sentence: what the student should do next."""
     req = programme.requirements
     if errors:
@@ -138,6 +144,9 @@ def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: 
     if report_words_ is None:
         return "Ask the certificate administrator to approve your activities, then write your report (cim report init)."
     if missing_headings_:
+        near = headings.close_to(missing_headings_[0]) if headings else None
+        if near is not None:
+            return f"Change the heading at line {near.line} of report.md to '{missing_headings_[0]}'."
         return f"Add the missing heading '{missing_headings_[0]}' to report.md."
     low, high = programme.report["min_words"], programme.report["max_words"]
     if not low <= report_words_ <= high:
@@ -153,12 +162,13 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     error_files = {f.file for f in findings if f.severity == "error" and f.rule not in _REFERENCE_RULES}
     summaries = [summarise_activity(a, programme, error_files) for a in portfolio.activities]
     counting = [s for s in summaries if s.counts]
-    stage = compute_stage(counting, programme)
+    errors = sum(1 for f in findings if f.severity == "error")
+    stage = compute_stage(counting, programme, errors)
     analysis = portfolio.report.analysis if portfolio.report else None
     words = report_words(analysis, programme) if analysis else None
-    missing = missing_headings(analysis, programme) if analysis else []
+    headings = match_headings(analysis, programme) if analysis else None
+    missing = list(headings.missing) if headings else []
     student = portfolio.student_data
-    errors = sum(1 for f in findings if f.severity == "error")
     home, abroad = home_and_abroad(counting)
 
     def text(key: str) -> str | None:
@@ -178,7 +188,8 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         findings=tuple(findings),
         activities=tuple(summaries),
         missing_headings=tuple(missing),
-        next_step=next_step(stage, summaries, missing, words, errors, programme),
+        next_step=next_step(stage, summaries, missing, words, errors, programme, headings),
+        programme=programme.ref,
     )
 
 

@@ -10,6 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+# The two kinds of finding. An error says a file is broken (invalid YAML, a
+# schema violation, an unsafe path, a missing or tampered file): fix it before
+# committing; the pre-commit hook and CI fail on errors. A warning says the
+# portfolio is not ready yet (a reflection or draft report too short, a heading
+# still missing, too few engagements): commit drafts freely, and ask for
+# readiness with ``--require STAGE``.
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[str, ...] = ("error", "warning")
 
@@ -103,6 +109,23 @@ class ActivitySummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgrammeRef:
+    """Which programme file judged a portfolio: its path and the SHA-256 of its bytes.
+
+    ``path`` is ``"built-in"`` and ``sha256`` None for the handbook's defaults.
+    """
+
+    path: str
+    sha256: str | None
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "sha256": self.sha256}
+
+
+BUILTIN_PROGRAMME = ProgrammeRef("built-in", None)
+
+
+@dataclass(frozen=True, slots=True)
 class PortfolioResult:
     """Everything reporters need about one checked portfolio."""
 
@@ -121,6 +144,8 @@ class PortfolioResult:
     missing_headings: tuple[str, ...] = ()
     next_step: str = ""
     extra: dict = field(default_factory=dict)
+    # The programme file that judged this portfolio.
+    programme: ProgrammeRef = BUILTIN_PROGRAMME
 
     @property
     def errors(self) -> int:
@@ -145,6 +170,7 @@ class PortfolioResult:
             "required_activities": self.required_activities,
             "report_words": self.report_words,
             "findings": [f.as_dict() for f in self.findings],
+            "programme": self.programme.as_dict(),
         }
 
 

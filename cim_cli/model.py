@@ -163,6 +163,15 @@ class Activity:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalProgramme:
+    """A ``programme.yaml`` found inside the portfolio: never used to judge it."""
+
+    file: str  # relative to the portfolio root
+    sha256: str | None  # of its bytes; None when it could not be read
+    reason: str = ""  # why it could not be read
+
+
+@dataclass(frozen=True, slots=True)
 class Portfolio:
     """A student's portfolio folder as loaded from disk (or from a git revision)."""
 
@@ -174,6 +183,8 @@ class Portfolio:
     diary: tuple[MarkdownDocument, ...]
     # Problems not tied to one record: unreadable folders, unsafe entries.
     problems: tuple[LoadProblem, ...] = ()
+    # A programme file the student keeps in the portfolio (rule programme-in-portfolio).
+    local_programme: LocalProgramme | None = None
 
     @property
     def student_data(self) -> Mapping[str, Any]:

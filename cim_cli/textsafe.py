@@ -38,11 +38,31 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and value.bit_length() > 14000:
+        return f"(a number of {value.bit_length():,} bits)"  # str() would raise ValueError
+    return str(value)
+
+
 def visible(text: object, *, keep_tabs: bool = False) -> str:
     """``text`` with every control character shown as an escape (``\\x1b``, ``\\n``)."""
-    value = text if isinstance(text, str) else str(text)
+    value = _as_text(text)
     pattern = _UNSAFE if keep_tabs else _UNSAFE_WITH_TAB
     return pattern.sub(_escape, value)
+
+
+def quoted(text: object, limit: int = 40) -> str:
+    """Student text quoted inside a message: ``'…'``, visible, at most ``limit`` characters.
+
+    For messages that echo a value back (a wrong field, an unknown tag): the
+    reader sees which value is meant, never a whole file's content.
+    """
+    value = _as_text(text)
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return "'" + visible(value) + "'"
 
 
 def rich_safe(text: object) -> str:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from cim_cli.model import SourceMap
+from cim_cli.textsafe import quoted
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
@@ -229,7 +230,8 @@ _TYPE_WORDS = {
 def _field(path: tuple) -> str:
     parts = []
     for p in path:
-        parts.append(f"[{p + 1}]" if isinstance(p, int) else ("." if parts else "") + str(p))
+        # Keys are the student's text: shown visible and cut short.
+        parts.append(f"[{p + 1}]" if isinstance(p, int) else ("." if parts else "") + quoted(p)[1:-1])
     return "".join(parts) or "the file"
 
 
@@ -250,7 +252,7 @@ def explain(error: Any) -> tuple[tuple, bool, str]:
 
         guess = difflib.get_close_matches(str(name), allowed, n=1)
         hint = f"; did you mean '{guess[0]}'?" if guess else f"; known fields: {', '.join(allowed)}"
-        return path + (name,), True, f"unknown field '{name}'{hint}"
+        return path + (name,), True, f"unknown field {quoted(name)}{hint}"
     if v == "type":
         want = val if isinstance(val, str) else val[0]
         return path, False, f"{where} must be {_TYPE_WORDS.get(want, want)}, not {_shown(inst)}"
@@ -272,6 +274,8 @@ def explain(error: Any) -> tuple[tuple, bool, str]:
         return path, False, f"{where}: {_shown(inst)} is not a valid {val}"
     if v == "minLength":
         return path, False, f"{where} must not be empty"
+    if v == "maxLength":
+        return path, False, f"{where} must be at most {val} characters long; shorten it"
     if v in ("minimum", "exclusiveMinimum"):
         return path, False, f"{where} must be at least {val}, not {_shown(inst)}"
     if v in ("maximum", "exclusiveMaximum"):
@@ -280,7 +284,8 @@ def explain(error: Any) -> tuple[tuple, bool, str]:
         return path, False, f"{where} needs at least {val} item(s)"
     if v == "pattern":
         return path, False, f"{where}: {_shown(inst)} is not in the expected form"
-    return path, False, f"{where}: {error.message}"
+    # jsonschema's own message quotes the whole value: never echo a file back.
+    return path, False, f"{where}: {_shown(inst)} does not meet the schema's '{v}' rule ({quoted(val, 60)}); correct it"
 
 
 def _shown(value: Any) -> str:
@@ -290,5 +295,4 @@ def _shown(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (dict, list)):
         return "a list" if isinstance(value, list) else "a mapping"
-    text = str(value)
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+    return quoted(value)

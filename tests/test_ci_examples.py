@@ -166,10 +166,12 @@ def portfolios_in_github_output(stdout: str) -> set[str]:
 def check_github_annotations(stdout: str) -> list[str]:
     """The annotation lines; every line but the closing summary is a workflow command."""
     lines = [line for line in stdout.splitlines() if line.strip()]
-    assert lines and re.fullmatch(r"cim: \d+ portfolios?, \d+ errors?, \d+ warnings?", lines[-1]), stdout
-    for line in lines[:-1]:
+    assert lines and re.fullmatch(r"cim: \d+ portfolios?, \d+ errors?, \d+ warnings?; programme .+", lines[-1]), stdout
+    # Plain lines naming each portfolio's programme (when several judged a run) are log output.
+    commands = [line for line in lines[:-1] if not re.fullmatch(r"cim: .+ judged by .+", line)]
+    for line in commands:
         assert re.match(r"::(error|warning|notice)( [^:]*)?::", line), line
-    return lines[:-1]
+    return commands
 
 
 def check_sarif(path: Path) -> dict:

@@ -54,7 +54,8 @@ def test_json_document_shape():
     assert r.exit_code == 1
     doc = json.loads(r.stdout)
     assert set(doc) == {"cim_version", "programme", "portfolios"}
-    assert doc["cim_version"] == __version__ and doc["programme"] == "built-in"
+    builtin = {"path": "built-in", "sha256": None}
+    assert doc["cim_version"] == __version__ and doc["programme"] == builtin
     ada, ben = doc["portfolios"]
     assert ada == {
         "path": READY,
@@ -65,6 +66,7 @@ def test_json_document_shape():
         "required_activities": 3,
         "report_words": ada["report_words"],
         "findings": [],
+        "programme": builtin,
     }
     assert 500 <= ada["report_words"] <= 1000
     assert ben["valid"] is False and ben["stage"] == "collecting" and ben["report_words"] is None
@@ -104,7 +106,7 @@ def test_programme_option_and_discovery(make_portfolio, tmp_path):
     prog = tmp_path / "programme.yaml"  # discovered: it is above the portfolio
     prog.write_text("requirements:\n  min_abroad: 1\n")
     doc = json.loads(invoke("validate", str(path), "--format", "json").stdout)
-    assert doc["programme"] == str(prog)
+    assert doc["programme"]["path"] == str(prog) and len(doc["programme"]["sha256"]) == 64
     assert doc["portfolios"][0]["stage"] == "collecting"
     other = tmp_path / "other.yaml"
     other.write_text("requirements:\n  min_activities: 2\n")
@@ -148,3 +150,19 @@ def test_end_to_end_subprocess_streams():
     proc = subprocess.run([sys.executable, "-m", "cim_cli", "validate", COLLECTING, "--format", "json"], capture_output=True, text=True)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["portfolios"][0]["student_id"] == "ben-2024-0388"
+
+
+def test_a_draft_report_can_be_committed_but_is_not_ready(make_portfolio):
+    """Errors mean a broken file (the hook and CI fail); warnings mean not ready yet (drafts pass)."""
+    from conftest import complete_activity
+
+    files = {**complete_activity("a"), **complete_activity("b", title="B"), **complete_activity("c", title="C")}
+    path = make_portfolio({**files, "report.md": "# My report\n\n## Summary of activities\n\nA first draft of thirty-nine words or so.\n"})
+    runner = CliRunner()
+    draft = runner.invoke(app, ["validate", str(path)])
+    assert draft.exit_code == 0, draft.stdout
+    assert "warning [report-words]" in draft.stdout
+    assert runner.invoke(app, ["validate", str(path), "--strict"]).exit_code == 1
+    (path / "activities" / "a.yaml").write_text("title: [unclosed\n")
+    broken = runner.invoke(app, ["validate", str(path)])
+    assert broken.exit_code == 1 and "error [yaml-syntax]" in broken.stdout

@@ -9,7 +9,7 @@ from conftest import EXAMPLES, result_of
 EXPECTED = {
     "ready-ada": ("ready-for-review", 3, set()),
     "collecting-ben": ("collecting", 1, {"evidence-missing", "engagements", "file-missing", "reflection-words"}),
-    "report-problems-chen": ("ready-for-review", 3, {"report-headings", "report-words", "report-structure", "file-missing"}),
+    "report-problems-chen": ("collecting", 3, {"report-headings", "report-words", "report-structure", "file-missing"}),
     "record-problems-dana": (
         "registered",
         0,

@@ -9,6 +9,7 @@ inspected, rather than searching the text for substrings.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -68,8 +69,15 @@ def write_portfolio(root: Path, *, student: dict, activities: dict[str, dict], r
         (root / "report.md").write_text(report, encoding="utf-8")
     for rel in files:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(b"%PDF-1.4\n")
+        (root / rel).write_bytes(PNG if rel.endswith(".png") else b"%PDF-1.4\n")
     return root
+
+
+# The smallest PNG a browser shows: 1x1, one grey pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010800000000"
+    "3a7e9b550000000a4944415478da63f80f00010101001c2d6d580000000049454e44ae426082"
+)
 
 
 STUDENT = {
@@ -128,20 +136,18 @@ def test_json_ready_ada_matches_the_example_files():
     assert data["totals"] == {
         "activities": 3,
         "counting": 3,
-        "home": 1,
-        "abroad": 2,
         "evidence_files": evidence_files,
         "evidence_missing": 0,
         "credits": 30,
         "reflection_words": sum(words.values()),
     }
     assert 500 <= data["report_words"] <= 1000
-    assert data["findings"] == {"total": 0, "errors": 0, "warnings": 0}
+    assert data["findings"] == {"total": 0, "errors": 0, "warnings": 0, "items": []}
 
 
 def test_json_is_indented_and_keeps_non_ascii():
     text = export(ADA, "json")
-    assert text.startswith('{\n  "format_version": 1,')
+    assert text.startswith('{\n  "format_version": 2,')
     assert "Charité" in text and "\\u00e9" not in text
     assert text.endswith("}\n")
 
@@ -150,7 +156,7 @@ def test_json_credits_add_up_across_activities():
     data = json.loads(export(EXAMPLES / "report-problems-chen", "json"))
     assert [a["credits"] for a in data["activities"]] == [None, 7.5, None]
     assert data["totals"]["credits"] == 7.5
-    assert data["totals"]["home"] == 2 and data["totals"]["abroad"] == 1
+    assert data["home"]["counting"] == 2 and data["abroad"]["counting"] == 1 and "home" not in data["totals"]
 
 
 def test_json_of_a_portfolio_with_broken_records():
@@ -371,7 +377,9 @@ class Page(HTMLParser):
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "base", "col", "area", "embed", "source", "wbr"}
 # The page's own markup, around the sanitised fragments.
-PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "main", "section", "footer", "div", "span"}
+PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "main", "section", "footer", "div", "span", "figure"}
+# The only data: URLs a page may hold: images embedded by the exporter.
+EMBEDDED_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=]+\Z")
 SAFE_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -396,7 +404,8 @@ def assert_safe(page: Page) -> None:
             if name in ("href", "src"):
                 url = re.sub(r"[\t\n\r]", "", value or "").lstrip("".join(chr(i) for i in range(0x21))).lower()
                 scheme = re.match(r"([a-z][a-z0-9+.-]*):", url)
-                assert scheme is None or scheme.group(1) in SAFE_SCHEMES, (tag, value)
+                embedded = tag == "img" and name == "src" and EMBEDDED_IMAGE.match(value or "")
+                assert scheme is None or scheme.group(1) in SAFE_SCHEMES or embedded, (tag, value)
                 assert not url.startswith(("/", "\\")), (tag, value)
     metas = page.find("meta")
     csp = [m["content"] for m in metas if (m.get("http-equiv") or "").lower() == "content-security-policy"]
@@ -480,13 +489,15 @@ def test_html_keeps_ordinary_markdown(tmp_path):
         assert names.count(tag) >= 2, tag
     links = [a["href"] for a in page.find("a") if "href" in a]
     assert links.count("https://example.org/page") == 2
-    assert "evidence/talk/cert.pdf" in links  # the evidence file, relative
-    photos = [i for i in page.find("img") if i.get("src", "").startswith("evidence/")]
-    assert [i["src"] for i in photos] == ["evidence/report/photo.png"] * 2
-    # <img src=x onerror=...> keeps its harmless src; the //evil.example tracker loses it.
-    assert [i.get("src") for i in page.find("img") if i not in photos] == ["x", None] * 2
-    assert photos[0]["alt"] == "a photo" and photos[0]["title"] == "At the poster"
     text = "".join(page.text)
+    assert "evidence/talk/cert.pdf" in text and "evidence/talk/cert.pdf" not in links  # named, not linked
+    # The photo is embedded, so the page still shows it once moved.
+    photos = page.find("img")
+    assert [i["src"] for i in photos] == ["data:image/png;base64," + base64.b64encode(PNG).decode()] * 2
+    assert photos[0]["alt"] == "a photo" and photos[0]["title"] == "At the poster"
+    # <img src=x onerror=...> and the //evil.example tracker cannot be embedded: a note says so.
+    assert text.count("[image x is missing") + text.count("[image x does not exist") == 2, text
+    assert text.count("has no source]") == 2
     for words in ("Heading one", "first item", "step two", "a quotation", "Japan", "mixed case", "click"):
         assert words in text, words
 
@@ -510,8 +521,11 @@ def test_html_page_is_complete_and_standalone():
         for name in ("href", "src"):
             value = attrs.get(name) or ""
             assert not value.startswith(("http:", "https:")), (tag, value)  # nothing fetched from elsewhere
-    # The report's image stays relative to the portfolio.
-    assert [i["src"] for i in page.find("img")] == ["evidence/report/poster-session.png"]
+    # Every image is embedded (the photo evidence of the Berlin exchange, the report's photo): nothing relative is left.
+    embedded = {(ADA / rel).read_bytes(): rel for rel in ("evidence/exchange-berlin/ward-team.png", "evidence/report/poster-session.png")}
+    srcs = [i["src"] for i in page.find("img")]
+    assert [embedded[base64.b64decode(src.partition(",")[2])] for src in srcs] == list(embedded.values())
+    assert "img-src data:;" in CSP
     text_only = "".join(page.text)
     assert "My international merits" not in text_only  # front matter is not shown
     assert "do not count as words" not in text_only  # nor HTML comments
@@ -540,12 +554,13 @@ def test_html_reports_an_unreadable_report_without_rendering_it(tmp_path):
     assert "report.md could not be read; run cim validate for details." in "".join(page.text)
 
 
-def test_html_links_evidence_paths_percent_encoded(tmp_path):
+def test_html_names_evidence_paths_without_linking_them(tmp_path):
     name = "evidence/a/java script:x#1.pdf"
     root = write_portfolio(tmp_path / "p", student=STUDENT, activities={"a": activity("A", evidence=[{"path": name}])}, files=(name,))
     page = parse(export(root, "html"))
     assert_safe(page)
-    assert "evidence/a/java%20script%3Ax%231.pdf" in [a.get("href") for a in page.find("a")]
+    assert "evidence/a/java script:x#1.pdf" in "".join(page.text)
+    assert [a.get("href") for a in page.find("a")] == ["#activity-1", "#findings"]
 
 
 @pytest.mark.parametrize(
@@ -627,3 +642,13 @@ def test_cli_export_refuses_a_missing_folder(tmp_path):
 def test_cli_export_refuses_an_unknown_format():
     result = runner.invoke(app, ["export", str(ADA), "--format", "pdf"])
     assert result.exit_code == 2
+
+
+def test_csv_semicolon_for_european_excel():
+    result = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", ";"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout.lstrip(BOM)), delimiter=";"))
+    assert [r["slug"] for r in rows] == ["exchange-berlin", "kyoto-global-health-conference", "spanish-language-cafe"]
+    assert rows[0]["evidence"] == "evidence/exchange-berlin/transcript.pdf; evidence/exchange-berlin/ward-team.png"
+    refused = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", "|"])
+    assert refused.exit_code == 2

@@ -25,7 +25,10 @@ def test_defaults_are_the_handbook():
     p = default_programme()
     assert p.source == BUILTIN
     assert p.title == "Certificate of International Merits"
-    assert p.requirements == {"min_activities": 3, "min_abroad": 0, "min_home": 0, "min_reflection_words": 50}
+    assert p.requirements == {
+        "min_activities": 3, "min_abroad": 0, "min_home": 0, "min_reflection_words": 50,
+        "formal_reflection": {"categories": ["virtual-exchange"], "min_words": 150},
+    }
     assert (p.report["min_words"], p.report["max_words"], p.report["count_headings"]) == (500, 1000, False)
     assert p.report["summary_heading"] == "Summary of activities"
     assert p.report["questions"][2] == "How can the experience be applied in different cross-cultural situations?"

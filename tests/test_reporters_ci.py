@@ -117,7 +117,7 @@ def test_csv_header_bom_and_crlf():
     text = run("csv", sample())
     assert text.startswith(
         "\ufeffstudent_id,name,path,stage,counting_activities,required_activities,"
-        "home,abroad,report_words,errors,warnings,valid\r\n"
+        "home,abroad,report_words,errors,warnings,valid,programme,programme_sha256\r\n"
     )
     # Every record ends with CRLF; the bare LF inside the quoted name stays as is.
     assert text.endswith("\r\n")
@@ -128,7 +128,7 @@ def test_csv_rows_round_trip():
     rows = csv_rows(run("csv", sample()))
     assert len(rows) == 4
     header, ada, ben, chen = rows
-    assert len(header) == 12
+    assert len(header) == 14
     assert ada == [
         "'=S1",
         HOSTILE_NAME,
@@ -142,10 +142,12 @@ def test_csv_rows_round_trip():
         "3",
         "1",
         "false",
+        "built-in",
+        "",
     ]
-    assert ben == ["", "", "portfolios/ben", "collecting", "1", "3", "1", "0", "", "0", "0", "true"]
+    assert ben == ["", "", "portfolios/ben", "collecting", "1", "3", "1", "0", "", "0", "0", "true", "built-in", ""]
     assert chen[:3] == ["S3", "Chen Jié", "'-rm"]
-    assert chen[8:] == ["10", "0", "1", "true"]
+    assert chen[8:] == ["10", "0", "1", "true", "built-in", ""]
 
 
 @pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
@@ -167,7 +169,7 @@ def test_csv_empty_run_is_header_only():
     assert csv_rows(run("csv", [])) == [
         [
             "student_id", "name", "path", "stage", "counting_activities", "required_activities",
-            "home", "abroad", "report_words", "errors", "warnings", "valid",
+            "home", "abroad", "report_words", "errors", "warnings", "valid", "programme", "programme_sha256",
         ]
     ]
 
@@ -188,7 +190,7 @@ def test_junit_counts_and_testcases():
     (suite,) = root.findall("testsuite")
     assert suite.get("name") == "Certificate of International Merits"
     assert (suite.get("tests"), suite.get("failures")) == ("3", "1")
-    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    props = {p.get("name"): p.get("value") for p in suite.find("properties")}
     assert props == {"cim_version": "1.2.3", "programme": "programme.yaml"}
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == ["portfolios/my ada", "portfolios/ben", "-rm"]
@@ -384,7 +386,7 @@ def test_github_one_line_per_finding_plus_summary():
     assert lines[-1] == ""
     lines = lines[:-1]
     assert len(lines) == 6
-    assert lines[-1] == "cim: 3 portfolios, 3 errors, 2 warnings"
+    assert lines[-1] == "cim: 3 portfolios, 3 errors, 2 warnings; programme programme.yaml"
     assert lines[1] == "::error file=portfolios/my ada/activities/x y.md,line=2,title=cim file-missing::line only"
     assert lines[2] == "::error file=portfolios/my ada/evidence/ä#1%25.pdf,title=cim file-missing::no line"
     assert lines[4] == "::warning file=-rm/report.md,line=1,col=1,title=cim report-words::too short"
@@ -406,11 +408,11 @@ def test_github_escaping_round_trips_through_the_runner():
     name, props, data = runner_parse(line)
     assert props == {"file": "a,b:c%d/x,line=9.md", "title": "cim report-words"}
     assert data == "m\nn"
-    assert summary == "cim: 1 portfolio, 0 errors, 1 warning"
+    assert summary == "cim: 1 portfolio, 0 errors, 1 warning; programme programme.yaml"
 
 
 def test_github_empty_run():
-    assert run("github", []) == "cim: 0 portfolios, 0 errors, 0 warnings\n"
+    assert run("github", []) == "cim: 0 portfolios, 0 errors, 0 warnings; programme programme.yaml\n"
 
 
 # --- table --------------------------------------------------------------------
@@ -422,14 +424,14 @@ def test_table_plain_rows_and_summary():
     lines = text.split("\n")
     assert lines[-1] == ""
     header, ada, ben, chen, blank, summary = lines[:-1]
-    assert header.split() == ["STUDENT", "NAME", "STAGE", "ACTS", "H/A", "WORDS", "ERR", "WARN"]
+    assert header.split() == ["STUDENT", "NAME", "STAGE", "ACTS", "H/A", "WORDS", "ERR", "WARN", "FOLDER"]
     assert summary == "3 portfolios: 1 ready-for-review, 1 collecting, 1 registered"
     assert blank == ""
     # Long hostile name: one line, cut with …
     assert "…" in ada and "Åsa Öberg" in ada and "<script>" not in ada
-    assert ada.split()[-5:] == ["3/3", "2/1", "1200", "3", "1"]
-    assert ben.split() == ["-", "-", "collecting", "1/3", "1/0", "-", "0", "0"]
-    assert chen.split() == ["S3", "Chen", "Jié", "registered", "0/3", "1/0", "10", "0", "1"]
+    assert ada.split()[-7:] == ["3/3", "2/1", "1200", "3", "1", "portfolios/my", "ada"]
+    assert ben.split() == ["-", "-", "collecting", "1/3", "1/0", "-", "0", "0", "portfolios/ben"]
+    assert chen.split() == ["S3", "Chen", "Jié", "registered", "0/3", "1/0", "10", "0", "1", "-rm"]
     # Fixed columns: the stage starts at the same place on every line.
     starts = {line.index(stage) for line, stage in ((header, "STAGE"), (ada, "ready"), (ben, "collecting"), (chen, "registered"))}
     assert len(starts) == 1
@@ -459,3 +461,20 @@ def test_table_rich_when_color(monkeypatch):
     assert "[red]Mallory[/red]" in plain and "[bold]S9[/bold]" in plain  # markup not applied
     assert "ready-for-review" in plain and "1200" in plain
     assert plain.rstrip("\n").endswith("4 portfolios: 1 ready-for-review, 2 collecting, 1 registered")
+
+
+def test_table_flags_a_student_id_in_several_folders():
+    rows = [result("cohort/a", "s1", "Ann", "collecting"), result("cohort/b", "s2", "Bo", "collecting"), result("cohort/a-copy", "s1", "Ann", "collecting")]
+    lines = run("table", rows).splitlines()
+    assert lines[-1] == "student id s1 is in 2 folders: cohort/a, cohort/a-copy"
+    assert [line.split()[-1] for line in lines[1:4]] == ["cohort/a", "cohort/b", "cohort/a-copy"]
+
+
+def test_csv_semicolon_delimiter():
+    import csv as csv_module
+
+    text = run("csv", sample(), ReportContext("1.0", "built-in", "CIM", csv_delimiter=";"))
+    header, first = text.lstrip("\ufeff").splitlines()[:2]
+    assert header.startswith("student_id;name;path;stage;")
+    rows = list(csv_module.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[1][0] == "'=S1" and len(rows[1]) == len(rows[0])

@@ -150,9 +150,22 @@ CASES = {
         {**complete_activity("cafe"), **complete_activity("copy"), "activities/copy.yaml": "# a copy\n" + activity_yaml("cafe", reflection="reflections/copy.md")},
         [("activity-duplicate", "activities/copy.yaml", 1)],
     ),
+    "virtual exchange in a course with a short reflection": (
+        {**complete_activity("cafe", category="virtual-exchange", curriculum="formal", engagements=None)},
+        [("formal-reflection", "reflections/cafe.md", 1)],
+    ),
+    "virtual exchange outside the curriculum": (
+        {**complete_activity("cafe", category="virtual-exchange", curriculum="informal", engagements=None)},
+        [],
+    ),
     "report image remote": (
         {**complete_activity("cafe"), "report.md": full_report() + "![me](https://example.com/me.jpg)\n"},
         [("file-missing", "report.md", 23)],
+    ),
+    # Judged by the built-in defaults: any programme.yaml inside differs (see test_programme_trust).
+    "programme inside": (
+        {**complete_activity("cafe"), "programme.yaml": "requirements:\n  min_activities: 1\n"},
+        [("programme-in-portfolio", "programme.yaml", 1)],
     ),
 }
 
@@ -246,3 +259,18 @@ def test_duplicate_records_compare_content_not_spelling(make_portfolio):
     assert ("activity-duplicate", "activities/flow.yaml", 1) in findings_of(path)
     other = make_portfolio({**complete_activity("cafe"), "activities/later.yaml": activity_yaml("later", start="2024-11-01"), "evidence/later/proof.pdf": b"x", "reflections/later.md": "# R\n\n" + WORDS_60})
     assert not [f for f in findings_of(other) if f[0] == "activity-duplicate"]
+
+
+def test_formal_activity_needs_more_words_in_status_and_the_setting_applies(make_portfolio, tmp_path):
+    from cim_cli.programme import load_programme
+
+    files = complete_activity("vx", category="virtual-exchange", curriculum="formal", engagements=None)
+    path = make_portfolio(files)
+    (summary,) = result_of(path).activities
+    assert not summary.counts
+    assert summary.lacks == ("90 more words of reflection because it is part of your course (60 of 150)",)
+    off = tmp_path / "off.yaml"
+    off.write_text("requirements:\n  formal_reflection:\n    categories: []\n")
+    assert result_of(path, load_programme(str(off))).activities[0].counts
+    (path / "reflections" / "vx.md").write_text("# R\n\n" + " ".join(["word"] * 150))
+    assert result_of(path).activities[0].counts

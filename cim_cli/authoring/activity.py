@@ -194,14 +194,16 @@ def _warnings(record: dict, programme, need: int, today: datetime.date) -> list[
     return warnings
 
 
-def reflection_template(title: str, programme) -> str:
+def reflection_template(title: str, programme, record: dict | None = None) -> str:
     """The reflection file: a title, guidance in an HTML comment, one heading per question."""
-    need = programme.requirements["min_reflection_words"]
+    record = record or {}
+    need = programme.reflection_words_needed(record.get("category"), record.get("curriculum"))
+    why = " (more than usual: the activity is part of your course)" if programme.needs_extra_reflection(record.get("category"), record.get("curriculum")) else ""
     parts = [
         f"# Reflection: {escape_markdown(title)}",
         "",
         "<!--",
-        f"Write at least {need} words under the questions below, in your own words, soon after the activity.",
+        f"Write at least {need} words{why} under the questions below, in your own words, soon after the activity.",
         "Keep the headings. Text inside these comment marks does not count as words; you can delete it.",
         "See how many words count with: cim status",
         "-->",
@@ -235,7 +237,7 @@ def add_activity(root: str, given: ActivityInput, programme, *, today: datetime.
     record_path = os.path.join(activities, f"{slug}.yaml")
     write_text(record_path, text, exclusive=True)
     try:
-        write_text(os.path.join(reflections, f"{slug}.md"), reflection_template(record["title"], programme), exclusive=True)
+        write_text(os.path.join(reflections, f"{slug}.md"), reflection_template(record["title"], programme, record), exclusive=True)
     except BaseException:
         os.unlink(record_path)
         raise

@@ -239,6 +239,44 @@ def append_to_list(text: str, key: str, items: list[dict], *, file: str) -> str:
     return result
 
 
+def _core_resolver() -> type:
+    """A ruamel resolver that reads plain scalars exactly as cim does (YAML 1.2 core).
+
+    ruamel's own 1.2 resolver also takes ``1_000`` and ``0b101`` for numbers,
+    and then a few thousand digits of either make ``int()`` raise; with cim's
+    resolver ruamel sees the same values cim checked (already bounded by
+    :func:`~cim_cli.load.yamlsafe.parse_yaml`), and what it writes back plain is
+    exactly what cim will read.
+    """
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+    from ruamel.yaml.tag import Tag
+
+    from cim_cli.load.yamlsafe import resolve_plain
+
+    core = {type(None): "null", bool: "bool", int: "int", float: "float"}
+
+    class CoreResolver(VersionedResolver):
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode and implicit[0]:
+                try:
+                    resolved = resolve_plain(value)
+                except ValueError:  # too large: parse_yaml refused it already
+                    resolved = value
+                name = core.get(type(resolved))
+                if name is not None:
+                    return Tag(suffix=f"tag:yaml.org,2002:{name}")
+                # cim reads a string. ruamel may keep its own reading of a date
+                # (written back as it was), never a number, boolean or null.
+                tag = super().resolve(kind, value, implicit)
+                if str(getattr(tag, "suffix", tag)).rpartition(":")[2] in core.values():
+                    return Tag(suffix="tag:yaml.org,2002:str")
+                return tag
+            return super().resolve(kind, value, implicit)
+
+    return CoreResolver
+
+
 def _ruamel_append(body: str, key: str, items: list[dict]) -> str:
     import io
 
@@ -246,9 +284,11 @@ def _ruamel_append(body: str, key: str, items: list[dict]) -> str:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.util import load_yaml_guess_indent
 
-    _, indent, dash_offset = load_yaml_guess_indent(body)
     yaml = YAML(typ="rt")
+    yaml.Resolver = _core_resolver()
     yaml.preserve_quotes = True
+    # Loaded once, by this YAML (the helper would otherwise load with ruamel's resolver).
+    data, indent, dash_offset = load_yaml_guess_indent(body, yaml=yaml)
     yaml.width = 1 << 16  # never re-wrap the student's long lines
     # The same object twice (one date for all entries) must not become an &anchor/*alias.
     yaml.representer.ignore_aliases = lambda *_: True
@@ -256,7 +296,6 @@ def _ruamel_append(body: str, key: str, items: list[dict]) -> str:
         yaml.indent(mapping=2, sequence=4, offset=2)
     else:
         yaml.indent(mapping=indent, sequence=indent, offset=dash_offset or 0)
-    data = yaml.load(body)
     new = []
     for item in items:
         entry = CommentedMap()

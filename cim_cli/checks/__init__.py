@@ -21,7 +21,9 @@ from cim_cli.checks import (
     evidence_location,
     file_missing,
     file_too_large,
+    formal_reflection,
     path_unsafe,
+    programme_in_portfolio,
     reflection_shared,
     reflection_words,
     report_headings,
@@ -50,10 +52,12 @@ _MODULES: tuple[ModuleType, ...] = (
     reflection_shared,
     activity_duplicate,
     reflection_words,
+    formal_reflection,
     engagements,
     report_words,
     report_headings,
     report_structure,
+    programme_in_portfolio,
 )
 
 RULES: dict[str, ModuleType] = {m.ID: m for m in _MODULES}

@@ -17,6 +17,8 @@ def check(portfolio, programme):
         doc = activity.reflection
         if doc is None or doc.analysis is None:
             continue
+        if programme.needs_extra_reflection(activity.data.get("category"), activity.data.get("curriculum")):
+            continue  # formal-reflection asks for more and says why
         words = doc.analysis.words
         if words < need:
             yield Problem(doc.file, 1, 1, f"the reflection has {words} words; write at least {need} for '{activity.slug}' to count")

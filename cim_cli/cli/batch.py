@@ -12,13 +12,16 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    Delimiter,
     NAMED,
     Format,
     check_stage,
+    delimiter_option,
     fail,
-    load_programme_or_exit,
     output,
+    programme_error,
     programme_option,
+    programme_resolver_or_exit,
     say,
     use_colour,
 )
@@ -92,6 +95,7 @@ def batch(
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, metavar="SECONDS", help="Stop checking a portfolio after SECONDS and report an internal-error finding on it."),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="REV", help="Only check portfolios with changes between git revision REV and the work tree."),
+    delimiter: Delimiter = delimiter_option(),
 ) -> None:
     """Check every portfolio under ROOT... (a cohort) and report them, one per row or record.
 
@@ -102,7 +106,7 @@ def batch(
     from cim_cli import batch as lib
     from cim_cli.checks import rule_infos
     from cim_cli.programme import ProgrammeError
-    from cim_cli.reporters import ReportContext, make_reporter
+    from cim_cli.reporters import make_reporter, run_context
     from cim_cli.revision import RevisionError, uncommitted_changes
 
     if rev is not None and changed_since is not None:
@@ -117,17 +121,18 @@ def batch(
                 say(f"cim: {note}")
             if not found.portfolios and changed_since is None:
                 say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
+            resolver = programme_resolver_or_exit(programme)
             try:
-                resolver = lib.ProgrammeResolver(programme)
                 tasks = lib.plan(found.portfolios, resolver)
-                first = resolver.programmes[tasks[0].programme if tasks else resolver.key_for(roots[0])]
+                if not tasks:
+                    resolver.key_for(roots[0])  # what would judge a portfolio there
             except ProgrammeError as exc:
-                load_programme_or_exit(exc.path, None)  # prints its problems with lines; exits 2
-                raise
+                raise programme_error(exc) from None
             progress = _Progress(len(tasks), _show_progress(out, fmt.value))
             try:
                 with output(out) as stream:
-                    context = ReportContext(__version__, first.source, first.title, rule_infos(), color=use_colour(stream))
+                    # Every programme file is known (plan ran discovery): the header names one only if it judged all.
+                    context = run_context(__version__, resolver.programmes, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
                     reporter = make_reporter(fmt.value, stream, context)
                     for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
                         progress.advance()

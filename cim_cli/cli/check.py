@@ -11,16 +11,20 @@ import typer
 from cim_cli.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
+    Delimiter,
     NAMED,
     Format,
     TextOrJson,
     check_stage,
+    delimiter_option,
     fail,
     load_programme_or_exit,
     output,
     output_option,
-    programme_option,
     portfolio_argument,
+    programme_error,
+    programme_option,
+    programme_resolver_or_exit,
     typed_portfolio,
     use_colour,
 )
@@ -55,25 +59,31 @@ def validate(
     strict: bool = typer.Option(False, "--strict", help="Warnings fail the run too."),
     out: Optional[str] = output_option(),
     rev: Optional[str] = typer.Option(None, "--rev", metavar="REV", help="Check the portfolios as committed at git revision REV (the work tree is not touched)."),
+    delimiter: Delimiter = delimiter_option(),
 ) -> None:
     """Check portfolios and report every finding with its file and line."""
     from cim_cli import __version__
     from cim_cli.checks import rule_infos
     from cim_cli.engine import check_portfolio
     from cim_cli.load.portfolio import load_portfolio
-    from cim_cli.reporters import ReportContext, make_reporter
+    from cim_cli.programme import ProgrammeError
+    from cim_cli.reporters import make_reporter, run_context
     from cim_cli.revision import RevisionError, sources
 
     if rev is None:
         portfolios = [portfolio_argument(path) for path in portfolios or [None]]
     elif not portfolios:
         portfolios = [portfolio_argument(None)]
-    progs = [load_programme_or_exit(programme, path) for path in portfolios]
+    resolver = programme_resolver_or_exit(programme)
+    try:
+        progs = [resolver.for_portfolio(path) for path in portfolios]
+    except ProgrammeError as exc:
+        raise programme_error(exc) from None
     results = []
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
         with sources(portfolios, rev) as pairs, output(out) as stream:
-            context = ReportContext(__version__, progs[0].source, progs[0].title, rule_infos(), color=use_colour(stream))
+            context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
                 result = check_portfolio(load_portfolio(load), prog, path)
@@ -111,6 +121,7 @@ def export(
     fmt: ExportFormat = typer.Option(..., "--format", "-f", help="The summary's format."),
     programme: Optional[str] = programme_option(),
     out: Optional[str] = output_option(),
+    delimiter: Delimiter = delimiter_option(),
 ) -> None:
     """Export the summary of activities (student, activities, evidence, totals, stage)."""
     from cim_cli.exporters import export_portfolio
@@ -122,7 +133,7 @@ def export(
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
     with output(out) as stream:
-        export_portfolio(fmt.value, loaded, result, prog, stream)
+        export_portfolio(fmt.value, loaded, result, prog, stream, delimiter=delimiter.value)
     raise typer.Exit(exit_code([result], strict=False, require=None))
 
 

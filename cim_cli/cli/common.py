@@ -18,7 +18,7 @@ from cim_cli.findings import STAGES
 # (a bug: never 1, which CI reads as "this portfolio has findings").
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
-PROGRAMME_HELP = "Programme file (default: the first programme.yaml above the portfolio, else the handbook's defaults)."
+PROGRAMME_HELP = "Programme file (default: the first programme.yaml above the portfolio's folder, never one inside a portfolio; else the handbook's defaults)."
 
 
 class Format(str, Enum):
@@ -31,6 +31,21 @@ class Format(str, Enum):
     junit = "junit"
     sarif = "sarif"
     github = "github"
+
+
+class Delimiter(str, Enum):
+    """CSV field separators cim writes."""
+
+    comma = ","
+    semicolon = ";"
+
+
+DELIMITER_HELP = "CSV field separator: ';' is what Excel set to Swedish, German and most other European locales opens without an import wizard."
+
+
+def delimiter_option() -> typer.models.OptionInfo:
+    """The ``--delimiter`` option of every command that can write CSV."""
+    return typer.Option(Delimiter.comma, "--delimiter", help=DELIMITER_HELP)
 
 
 class TextOrJson(str, Enum):
@@ -84,18 +99,35 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def programme_error(exc) -> typer.Exit:
+    """Print why a programme file cannot be used (each problem at its line); return Exit(2)."""
+    from cim_cli.textsafe import visible
+
+    say(f"cim: the programme file {visible(exc.path)} cannot be used:")
+    for p in exc.problems:
+        where = f"{exc.path}:{p.line}:{p.column}" if p.line else exc.path
+        say(f"  {visible(where)}: {visible(p.message)}")
+    return typer.Exit(EXIT_USAGE)
+
+
 def load_programme_or_exit(explicit: str | None, portfolio: str | None):
-    """The run's programme; a broken programme file is a configuration error (exit 2)."""
+    """The programme that judges ``portfolio``; a broken or unsafe programme file is a configuration error (exit 2)."""
     from cim_cli.programme import ProgrammeError, resolve_programme
 
     try:
         return resolve_programme(explicit, portfolio)
     except ProgrammeError as exc:
-        say(f"cim: the programme file {exc.path} cannot be used:")
-        for p in exc.problems:
-            where = f"{exc.path}:{p.line}:{p.column}" if p.line else exc.path
-            say(f"  {where}: {p.message}")
-        raise typer.Exit(EXIT_USAGE) from None
+        raise programme_error(exc) from None
+
+
+def programme_resolver_or_exit(explicit: str | None):
+    """A :class:`~cim_cli.programme.ProgrammeResolver` for a run of several portfolios (exit 2 for a broken --programme)."""
+    from cim_cli.programme import ProgrammeError, ProgrammeResolver
+
+    try:
+        return ProgrammeResolver(explicit)
+    except ProgrammeError as exc:
+        raise programme_error(exc) from None
 
 
 def portfolio_argument(path: str | None, *, option: str = "") -> str:

@@ -71,6 +71,7 @@ def show(
     lines = [
         f"{prog.title}  ({'the handbook defaults' if prog.source == BUILTIN else 'from ' + prog.source})",
         f"Activities: at least {req['min_activities']} (home {req['min_home']}+, abroad {req['min_abroad']}+); reflections of {req['min_reflection_words']}+ words",
+        *_formal_line(req),
         f"Report: {rep['min_words']}-{rep['max_words']} words; headings: {rep['summary_heading']}",
         *[f"  - {q}" for q in rep["questions"]],
         "Catalogue (category ids):",
@@ -79,6 +80,13 @@ def show(
         need = entry.get("min_engagements", 1)
         lines.append(f"  {entry['id']:<22} {entry['title']}" + (f" (needs {need} engagements)" if need > 1 else ""))
     typer.echo("\n".join(lines))
+
+
+def _formal_line(req: dict) -> list[str]:
+    rule = req.get("formal_reflection") or {}
+    if not rule.get("categories"):
+        return []
+    return [f"Part of a course (curriculum: formal): {', '.join(rule['categories'])} need reflections of {rule['min_words']}+ words"]
 
 
 def _programme_start(portfolio: str | None) -> str:

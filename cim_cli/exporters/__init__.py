@@ -27,12 +27,16 @@ FORMATS: dict[str, str] = {
 }
 
 
-def export_portfolio(fmt: str, portfolio: Portfolio, result: PortfolioResult, programme: Programme, stream: TextIO) -> None:
+def export_portfolio(fmt: str, portfolio: Portfolio, result: PortfolioResult, programme: Programme, stream: TextIO, *, delimiter: str = ",") -> None:
     """Write the summary of ``portfolio`` to ``stream`` in format ``fmt``.
 
-    Raises ValueError for a format not in :data:`FORMATS`.
+    ``delimiter`` is the CSV field separator. Raises ValueError for a format
+    not in :data:`FORMATS`.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
-    module.render(summary_dict(portfolio, result, programme), portfolio, stream)
+    if fmt == "csv":
+        module.render(summary_dict(portfolio, result, programme), portfolio, stream, delimiter=delimiter)
+    else:
+        module.render(summary_dict(portfolio, result, programme), portfolio, stream)

@@ -43,6 +43,8 @@ HEADER: tuple[str, ...] = (
     "evidence",
     "reflection",
     "reflection_words",
+    "programme_file",
+    "programme_sha256",
 )
 
 # Several values in one cell (what an activity lacks, its evidence paths).
@@ -79,13 +81,15 @@ def row(summary: dict, activity: dict) -> list[str]:
         safe_text(JOIN.join(e["path"] for e in evidence)),
         safe_text(activity["reflection"]),
         fmt_number(activity["reflection_words"]),
+        safe_text(summary["programme_file"]["path"]),
+        summary["programme_file"]["sha256"] or "",
     ]
 
 
-def render(summary: dict, portfolio: Portfolio, out: TextIO) -> None:
+def render(summary: dict, portfolio: Portfolio, out: TextIO, *, delimiter: str = ",") -> None:
     """Write the header and one row per activity."""
     out.write(BOM)
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow(HEADER)
     for activity in summary["activities"]:
         writer.writerow(row(summary, activity))

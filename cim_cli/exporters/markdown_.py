@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
-from cim_cli.exporters.summary import dates, findings_text, fmt_number, plain, where
+from cim_cli.exporters.summary import dates, findings_text, fmt_number, judged_by, plain, where
 from cim_cli.model import Portfolio
 
 # Characters that CommonMark and Python-Markdown both let a backslash escape
@@ -116,7 +116,7 @@ def render(summary: dict, portfolio: Portfolio, out: TextIO) -> None:
     t = s["totals"]
     add("## Totals")
     add("")
-    add(f"- **Activities:** {t['activities']} ({t['counting']} counting; home {t['home']}, abroad {t['abroad']})")
+    add(f"- **Activities recorded:** {t['activities']}, of which {t['counting']} count")
     add(f"- **Evidence files:** {t['evidence_files']}" + (f" ({t['evidence_missing']} not found)" if t["evidence_missing"] else ""))
     add(f"- **Credits:** {fmt_number(t['credits'])}")
     add(f"- **Reflection words:** {t['reflection_words']}")
@@ -129,6 +129,8 @@ def render(summary: dict, portfolio: Portfolio, out: TextIO) -> None:
     add(f"**{s['stage']}**: {s['counting_activities']} of {s['required_activities']} activities count.")
     add("")
     add(f"Findings: {findings_text(f)}.")
+    add("")
+    add(text(judged_by(s)))
     if s["next_step"]:
         add("")
         add(f"Next step: {text(s['next_step'])}")

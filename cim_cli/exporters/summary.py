@@ -17,7 +17,9 @@ from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
 
 # Bump when a key is renamed or removed (adding keys keeps the version).
-FORMAT_VERSION = 1
+# 2: home and abroad are counted once, over counting activities ("home" and
+# "abroad" at the top); totals no longer count recorded activities by location.
+FORMAT_VERSION = 2
 
 STUDENT_KEYS: tuple[str, ...] = ("student_id", "name", "email", "study_programme", "registered")
 
@@ -111,16 +113,21 @@ def summary_dict(portfolio: Portfolio, result: PortfolioResult, programme: Progr
         "totals": {
             "activities": len(activities),
             "counting": sum(1 for a in activities if a["counts"]),
-            "home": sum(1 for a in activities if a["location"] == "home"),
-            "abroad": sum(1 for a in activities if a["location"] == "abroad"),
             "evidence_files": len(evidence),
             "evidence_missing": sum(1 for e in evidence if not e["exists"]),
             "credits": _total(credits),
             "reflection_words": sum(a["reflection_words"] or 0 for a in activities),
         },
         "report_words": result.report_words,
-        "findings": {"total": len(result.findings), "errors": result.errors, "warnings": result.warnings},
+        "findings": {
+            "total": len(result.findings),
+            "errors": result.errors,
+            "warnings": result.warnings,
+            "items": [f.as_dict() for f in result.findings],
+        },
         "next_step": result.next_step,
+        # The file that judged the portfolio (``programme`` above is its title).
+        "programme_file": result.programme.as_dict(),
     }
 
 
@@ -142,6 +149,20 @@ def fmt_number(value: int | float | None) -> str:
 def plain(value: str | None) -> str:
     """Student text for a document: control characters removed, None as ""."""
     return "" if value is None else _CONTROL.sub("", value)
+
+
+def judged_by(summary: dict) -> str:
+    """``Judged by programme.yaml (SHA-256 …).`` for documents people read.
+
+    The file's name only: a full local path has no place in a published page
+    (the JSON and CSV exports carry the whole path).
+    """
+    ref = summary["programme_file"]
+    if ref["sha256"] is None:
+        return "Judged by the handbook's defaults (no programme file)."
+    import os
+
+    return f"Judged by the programme file {plain(os.path.basename(ref['path']))} (SHA-256 {ref['sha256']})."
 
 
 def count(n: int, noun: str) -> str:

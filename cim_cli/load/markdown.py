@@ -31,8 +31,10 @@ Deliberate simplifications, all rare in student writing:
   new list; a fence inside a list ends at its closing fence only;
 * inline constructs may run across the lines of one block but never across
   blocks; link text may not itself contain brackets;
-* HTML blocks are read as text with their tags dropped, except <script> and
-  <style> blocks, which are skipped.
+* HTML blocks are read as text with their tags dropped; HTML comments and
+  elements no reader sees (:data:`HIDDEN_ELEMENTS`: <template>, <script>,
+  <style>, <svg>...) are skipped with their content, wherever they start and
+  however many lines they span, as a browser skips them.
 """
 
 from __future__ import annotations
@@ -120,6 +122,23 @@ _TYPOGRAPHY = (
 )
 
 
+# Format characters (Unicode category Cf: zero-width space, joiner and
+# non-joiner, word joiner, soft hyphen, a byte-order mark in mid-text,
+# direction marks, tag characters...) are invisible: a word holding one is
+# still one word. tests/test_markdown.py checks this list against unicodedata.
+_FORMAT_CHARACTERS = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+_INVISIBLE = re.compile(f"[{_FORMAT_CHARACTERS}]+")
+
+
+def visible_text(text: str) -> str:
+    """``text`` without its invisible format characters (see :data:`_FORMAT_CHARACTERS`)."""
+    return text if text.isascii() else _INVISIBLE.sub("", text)
+
+
 def _ascii_stand_in(text: str) -> str | None:
     """``text`` with each other character replaced by an ASCII one of the same role, or None.
 
@@ -143,8 +162,13 @@ _IDEOGRAPH = re.compile(f"[{_CJK}]")
 
 
 def count_words(text: str) -> int:
-    """Words in plain text, as defined by :func:`word_pattern`."""
+    """Words in plain text, as defined by :func:`word_pattern`.
+
+    Invisible format characters are removed first, so that "co\u200boperation"
+    is one word, as a reader sees it.
+    """
     if not text.isascii():
+        text = _INVISIBLE.sub("", text)
         for typographic, ascii_ in _TYPOGRAPHY:
             if typographic in text:
                 text = text.replace(typographic, ascii_)
@@ -167,7 +191,6 @@ def count_words(text: str) -> int:
 # These match a line from its first non-blank character ("rest" below).
 
 _ATX = re.compile(r"(#{1,6})(?:[ \t]+|$)")
-_ATX_CLOSING = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
 _FENCE_OPEN = re.compile(r"`{3,}(?=[^`]*$)|~{3,}")  # a backtick fence's info string has no backtick
 _FENCE_CLOSE = re.compile(r"(?:`{3,}|~{3,})[ \t]*$")
 _THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
@@ -176,7 +199,9 @@ _LIST_ITEM = re.compile(r"(?:[-+*]|(\d{1,9})[.)])(?:[ \t]|$)")
 # Container markup in front of the text of a list or quote line: any nesting
 # of ">" and list markers, then a task-list box.
 _CONTAINER_PREFIX = re.compile(r"(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)|>[ \t]?)*(?:\[[ xX]\](?:[ \t]+|$))?")
-_TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+# Possessive quantifiers (*+, ++: Python 3.11) never give back what they took,
+# so that adjacent runs of blanks cannot be split in every way on a long line.
+_TABLE_DELIMITER = re.compile(r"\|?[ \t]*+:?-++:?[ \t]*+(?:\|[ \t]*+:?-++:?[ \t]*+)*+\|?[ \t]*+$")
 # A reference definition: [label]: destination "optional title". Labels
 # starting with "^" are footnotes, which are text.
 _REFERENCE_DEFINITION = re.compile(
@@ -184,7 +209,24 @@ _REFERENCE_DEFINITION = re.compile(
     r"""(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^()]*\)))?[ \t]*$"""
 )
 
-_RAW_HTML_OPEN = re.compile(r"<(script|style)(?=[\s>]|$)", re.IGNORECASE)
+# Elements whose content no reader sees: the word count skips them (as it
+# skips HTML comments) and cim's HTML export drops them with their content.
+HIDDEN_ELEMENTS: frozenset[str] = frozenset(
+    {"template", "script", "style", "noscript", "textarea", "iframe", "object", "svg", "math", "select",
+     "noembed", "noframes", "title"}
+)  # fmt: skip
+# Their content is raw text, ended by the first end tag of the same name;
+# the others nest.
+_RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "iframe", "noscript", "noembed", "noframes", "title"})
+# An HTML comment's opener, or a whole start tag of a hidden element (on one
+# line). Possessive quantifiers keep a long run of attributes or blanks linear.
+_ATTRIBUTES = r"""(?:\s++[A-Za-z_:][\w.:-]*+(?:\s*+=\s*+(?:[^\s"'=<>`]++|'[^']*+'|"[^"]*+"))?+)*+\s*+(/?)>"""
+_HIDDEN_OPEN = re.compile(r"<(?:!--|(" + "|".join(sorted(HIDDEN_ELEMENTS)) + r")(?![\w-])" + _ATTRIBUTES + ")", re.IGNORECASE)
+# Start and end tags of one hidden element, to find where it ends.
+_HIDDEN_TAGS = {
+    name: re.compile((r"</" if name in _RAW_TEXT_ELEMENTS else r"<(/?)") + name + r"(?![\w-])", re.IGNORECASE)
+    for name in HIDDEN_ELEMENTS
+}
 
 # ------------------------------------------------------------ inline syntax
 
@@ -192,11 +234,14 @@ _BACKTICKS = re.compile(r"`+")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Link text holds no brackets; a destination may hold one level of balanced
 # parentheses, as Wikipedia URLs do; titles stay on one line.
+# Every quantifier is possessive: the blanks before a destination, after it
+# and before a title are three adjacent runs that would otherwise be split
+# every way on an unclosed "[a](" followed by many blanks (cubic time).
 _LINK_BODY = (
-    r"\[([^\[\]]*)\]"
-    r"(?:\([ \t\n]*(<[^<>\n]*>|(?:[^\s()]|\([^\s()]*\))*)"
-    r"""(?:[ \t\n]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t\n]*\)"""
-    r"|\[([^\[\]]*)\])?"
+    r"\[([^\[\]]*+)\]"
+    r"(?:\([ \t\n]*+(<[^<>\n]*+>|(?:[^\s()]++|\([^\s()]*+\))*+)"
+    r"""(?:[ \t\n]++(?:"[^"\n]*+"|'[^'\n]*+'|\([^()\n]*+\)))?[ \t\n]*+\)"""
+    r"|\[([^\[\]]*+)\])?"
 )
 _IMAGE = re.compile("!" + _LINK_BODY)
 _LINK = re.compile(_LINK_BODY)
@@ -232,9 +277,9 @@ _BLOCK_CHARACTERS = frozenset(" \t#`~>=-*_+[|:<0123456789")
 # Kinds of open block; text blocks collect lines, "code" only swallows them.
 _TEXT_KINDS = ("para", "list", "quote", "table")
 
-# State of an open HTML comment: none, opened after text on its line (its
-# lines are invisible), opened at the start of a line (its lines end a
-# paragraph, as a blank line does: CommonMark reads it as an HTML block).
+# State of an open HTML comment or hidden element: none, opened after text on
+# its line (its lines are invisible), opened at the start of a line (its lines
+# end a paragraph, as a blank line does: CommonMark reads it as an HTML block).
 _NO_COMMENT, _INLINE_COMMENT, _BLOCK_COMMENT = 0, 1, 2
 
 
@@ -273,6 +318,20 @@ def _indentation(line: str) -> tuple[int, int]:
     for ch in line[:length]:
         width = width + 4 - width % 4 if ch == "\t" else width + 1
     return width, length
+
+
+def _without_closing_sequence(content: str) -> str:
+    """An ATX heading's text without its optional closing "#"s (CommonMark).
+
+    The "#"s close the heading only if blanks or nothing come before them.
+    str.rstrip, not a regex: a regex such as ``[ \\t]+#+[ \\t]*$`` retried at
+    every blank of a long run of blanks is quadratic.
+    """
+    text = content.rstrip(" \t")
+    without = text.rstrip("#")
+    if len(without) == len(text) or without[-1:] not in ("", " ", "\t"):
+        return content
+    return without.rstrip(" \t")
 
 
 def _label(label: str) -> str:
@@ -385,7 +444,9 @@ class _Scanner:
         # closing fence may be indented any amount (the fence is in a list)).
         self.fence: tuple[str, int, bool, bool] | None = None
         self.comment = _NO_COMMENT
-        self.raw_html_end: str | None = None  # end tag of an open <script> or <style> block
+        # What the open comment or hidden element is: None for a comment, else
+        # the element's name and how many of its start tags are open.
+        self.hidden: tuple[str, int] | None = None
         self.section = [0, 0]  # paragraphs and words of the current section
         self.sections = [self.section]  # the preamble, then one per heading
         # Blocks and headings found, rendered once the scan has found every
@@ -428,7 +489,7 @@ class _Scanner:
                 and line[0] not in _BLOCK_CHARACTERS
                 and self.kind != "list"
                 and not self.comment
-                and "<!--" not in line
+                and "<" not in line
             ):
                 self.segments.append((line, number + 1, 0))
             else:
@@ -459,12 +520,8 @@ class _Scanner:
         """Handle a line that the fast path in :meth:`run` does not take."""
         if self.fence is not None and self.fenced(line):
             return
-        if self.raw_html_end is not None:
-            if self.raw_html_end in line.lower():
-                self.raw_html_end = None
-            return
         offset = 0
-        if self.comment or "<!--" in line:
+        if self.comment or ("<" in line and _HIDDEN_OPEN.search(line)):
             # An HTML comment in an indented code block is code.
             if not self.comment and self.kind in (None, "code") and _indentation(line)[0] >= 4:
                 self.kind = "code"
@@ -526,24 +583,25 @@ class _Scanner:
         return True
 
     def strip_comments(self, line: str) -> tuple[str, int, bool]:
-        """``line`` without HTML comments, how many leading characters were cut,
-        and whether only comments (and blanks) were on it.
+        """``line`` without HTML comments and hidden elements (:data:`HIDDEN_ELEMENTS`),
+        how many leading characters were cut, and whether only those (and
+        blanks) were on it.
 
-        A comment after text becomes _COMMENT_FILL so that columns hold; one with only
+        One after text becomes _COMMENT_FILL so that columns hold; one with only
         blanks before it is cut off, ``offset`` counting what was cut, so that
         it does not look like indentation. Linear even on a line of thousands
-        of comments and code spans.
+        of comments and code spans: every search starts where the last ended.
         """
         offset = 0
         had_comment = bool(self.comment)
         if self.comment:
-            end = line.find("-->")
+            end = self.hidden_end(line, 0)
             if end < 0:
                 return "", len(line), True
-            offset = end + 3
+            offset = end
             line = line[offset:]
             self.comment = _NO_COMMENT
-        if "<!--" in line:
+        if "<" in line:
             spans = _code_spans(line) if "`" in line else []
             next_span = 0
             cut = 0  # leading characters cut off with a comment
@@ -551,23 +609,35 @@ class _Scanner:
             done = 0  # where the text not yet in parts starts
             text_before = False  # whether parts hold more than blanks
             search_from = 0
-            while (start := line.find("<!--", search_from)) >= 0:
+            while (m := _HIDDEN_OPEN.search(line, search_from)) is not None:
+                start = m.start()
                 while next_span < len(spans) and spans[next_span][1] <= start:
                     next_span += 1
                 if next_span < len(spans) and spans[next_span][0] < start:
                     search_from = spans[next_span][1]  # "<!--" in a code span is code
                     continue
+                if start > 0 and line[start - 1] == "\\":
+                    search_from = start + 1  # an escaped "<" is text
+                    continue
+                name = m.group(1)
+                if name is not None and m.group(2) and name.lower() in ("svg", "math"):
+                    search_from = m.end()  # <svg/> closes itself: nothing is hidden
+                    continue
                 had_comment = True
                 before = line[done:start]
                 if before and not before.isspace():
                     text_before = True
-                end = line.find("-->", start + 2)
+                if name is None:
+                    self.hidden = None
+                    end = self.hidden_end(line, start + 2)  # "<!-->" is a whole comment
+                else:
+                    self.hidden = (name.lower(), 1)
+                    end = self.hidden_end(line, m.end())
                 if end < 0:
                     self.comment = _INLINE_COMMENT if text_before else _BLOCK_COMMENT
                     parts.append(before)
                     done = len(line)
                     break
-                end += 3
                 if text_before:
                     parts.append(before)
                     parts.append(_COMMENT_FILL * (end - start))
@@ -579,6 +649,27 @@ class _Scanner:
             offset += cut
         left = line.replace(_COMMENT_FILL, "") if had_comment else "x"
         return line, offset, not left or left.isspace()
+
+    def hidden_end(self, line: str, start: int) -> int:
+        """Where in ``line`` (searched from ``start``) the open comment or hidden
+        element ends, just past its end; -1 if it goes on past this line."""
+        if self.hidden is None:
+            end = line.find("-->", start)
+            return -1 if end < 0 else end + 3
+        name, depth = self.hidden
+        tags = _HIDDEN_TAGS[name]
+        while (m := tags.search(line, start)) is not None:
+            start = m.end()
+            if name not in _RAW_TEXT_ELEMENTS and not m.group(1):
+                depth += 1  # the same element nested in itself
+                continue
+            depth -= 1
+            if depth == 0:
+                end = line.find(">", start)
+                self.hidden = None
+                return len(line) if end < 0 else end + 1
+        self.hidden = (name, depth)
+        return -1
 
     def list_line(self, rest: str, width: int, number: int, column: int) -> bool:
         """Take a line of the open list: an item, an indented continuation, or a
@@ -615,8 +706,6 @@ class _Scanner:
             return self.atx_heading(rest, number, column)
         if c in "`~":
             return self.fence_start(rest)
-        if c == "<":
-            return self.raw_html_start(rest)
         if c == ">":
             self.quote_line(rest, number, column)
             return True
@@ -636,7 +725,7 @@ class _Scanner:
         if not m:
             return False  # "#hashtag"
         self.close()
-        content = _ATX_CLOSING.sub("", rest[m.end() :])
+        content = _without_closing_sequence(rest[m.end() :])
         self.heading(len(m.group(1)), [(content, number, column + m.end())], number)
         return True
 
@@ -646,17 +735,6 @@ class _Scanner:
             return False
         self.close()
         self.fence = (rest[0], m.end(), False, False)
-        return True
-
-    def raw_html_start(self, rest: str) -> bool:
-        """Skip a <script> or <style> block: it holds no text a reader sees."""
-        m = _RAW_HTML_OPEN.match(rest)
-        if not m:
-            return False  # other HTML is read as text, tags dropped
-        self.close()
-        end_tag = f"</{m.group(1).lower()}>"
-        if end_tag not in rest.lower():
-            self.raw_html_end = end_tag
         return True
 
     def quote_line(self, rest: str, number: int, column: int) -> None:

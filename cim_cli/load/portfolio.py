@@ -20,6 +20,7 @@ from cim_cli.model import (
     Evidence,
     FileRef,
     LoadProblem,
+    LocalProgramme,
     MarkdownDocument,
     Portfolio,
     SourceMap,
@@ -27,6 +28,7 @@ from cim_cli.model import (
 )
 
 STUDENT_FILE = "student.yaml"
+PROGRAMME_FILE = "programme.yaml"  # never read as the rules: see cim_cli.programme
 REPORT_FILE = "report.md"
 ACTIVITIES_DIR = "activities"
 REFLECTIONS_DIR = "reflections"
@@ -85,7 +87,21 @@ class _Loader:
         activities = tuple(self.activity(slug, rel) for slug, rel in self.listing(ACTIVITIES_DIR, _YAML_SUFFIXES))
         report, images = self.report()
         diary = tuple(self.markdown(rel) for _, rel in self.listing(DIARY_DIR, (".md",)))
-        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems))
+        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems), self.local_programme())
+
+    def local_programme(self) -> LocalProgramme | None:
+        """The digest of a programme.yaml in the portfolio, to compare with the file that judges it."""
+        import hashlib
+
+        where = self.resolver.resolve(PROGRAMME_FILE)
+        if where.status == MISSING:
+            return None
+        if where.status != OK or where.path is None:
+            return LocalProgramme(PROGRAMME_FILE, None, where.reason)
+        try:
+            return LocalProgramme(PROGRAMME_FILE, hashlib.sha256(files.read_bytes(where.path, files.MAX_YAML_BYTES)).hexdigest())
+        except files.ReadError as exc:
+            return LocalProgramme(PROGRAMME_FILE, None, exc.message)
 
     # -- folders -----------------------------------------------------------
     def listing(self, folder: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:

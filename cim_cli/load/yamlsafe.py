@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from cim_cli.model import LoadProblem, SourceMap, YamlDocument
+from cim_cli.textsafe import quoted
 
 try:  # libyaml's C parser when present: the events come out much faster.
     _Loader = yaml.CSafeLoader
@@ -39,6 +40,33 @@ _NAN = re.compile(r"\.(?:nan|NaN|NAN)\Z")
 
 _TAG = "tag:yaml.org,2002:"
 
+# CPython converts between int and decimal text only up to this many digits
+# (``sys.get_int_max_str_digits``); beyond it ``int()`` and ``str()`` raise
+# ValueError. Hexadecimal and octal parse at any length but then cannot be
+# printed, so every integer is held to the same bound, counted in decimal.
+MAX_INT_DIGITS = 4300
+# The smallest integer with more than MAX_INT_DIGITS decimal digits.
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
+
+class NumberTooLarge(ValueError):
+    """A YAML integer too large to read or print (see :data:`MAX_INT_DIGITS`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"this number has more than {MAX_INT_DIGITS:,} digits; write a smaller number (or put it in quotes if it is text)"
+        )
+
+
+def _int(digits: str, base: int) -> int:
+    """``int(digits, base)``, refusing values of more than MAX_INT_DIGITS decimal digits."""
+    if base == 10 and len(digits) - (digits[:1] in ("+", "-")) > MAX_INT_DIGITS:
+        raise NumberTooLarge()  # int() would raise ValueError (leading zeros count too)
+    value = int(digits, base)
+    if abs(value) >= _INT_LIMIT:
+        raise NumberTooLarge()  # str() would raise ValueError
+    return value
+
 
 class _Stop(Exception):
     """Raised to end the build early (too deep); the problem is already recorded."""
@@ -49,7 +77,11 @@ _NON_STRING_START = frozenset("~nNtTfF0123456789+-.")
 
 
 def resolve_plain(value: str) -> Any:
-    """Resolve a plain (unquoted) scalar with the YAML 1.2 core schema."""
+    """Resolve a plain (unquoted) scalar with the YAML 1.2 core schema.
+
+    Raises :class:`NumberTooLarge` for an integer of more than
+    :data:`MAX_INT_DIGITS` digits; every other value resolves.
+    """
     if value and value[0] not in _NON_STRING_START:
         return value  # most values (titles, names, paths): no pattern can match
     if _NULL.match(value):
@@ -57,11 +89,11 @@ def resolve_plain(value: str) -> Any:
     if value in _BOOL:
         return _BOOL[value]
     if _INT.match(value):
-        return int(value)
+        return _int(value, 10)
     if _OCT.match(value):
-        return int(value[2:], 8)
+        return _int(value[2:], 8)
     if _HEX.match(value):
-        return int(value[2:], 16)
+        return _int(value[2:], 16)
     if _FLOAT.match(value):
         return float(value)
     m = _INF.match(value)
@@ -82,8 +114,8 @@ def _tagged(value: str, tag: str) -> Any:
         expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[name]
         if isinstance(resolved, expected) and not (name != "bool" and isinstance(resolved, bool)):
             return float(resolved) if name == "float" else resolved
-        raise ValueError(f"'{value}' is not a valid !!{name}")
-    raise ValueError(f"the tag '{_short_tag(tag)}' is not supported; remove it")
+        raise ValueError(f"{quoted(value)} is not a valid !!{name}")
+    raise ValueError(f"the tag {quoted(_short_tag(tag))} is not supported; remove it")
 
 
 def _short_tag(tag: str) -> str:
@@ -227,7 +259,7 @@ class _Builder:
             container: Any = {} if kind is MappingStart else []
             if event.tag not in (None, "!", _TAG + ("map" if kind is MappingStart else "seq")):
                 line, col = _position(event.start_mark)
-                self.fail("yaml-syntax", line, col, f"the tag '{_short_tag(event.tag)}' is not supported; remove it")
+                self.fail("yaml-syntax", line, col, f"the tag {quoted(_short_tag(event.tag))} is not supported; remove it")
             if stack and stack[-1][2] and stack[-1][3] is None:
                 line, col = _position(event.start_mark)
                 self.fail("yaml-syntax", line, col, "a mapping key must be plain text, not a list or mapping")
@@ -248,12 +280,17 @@ class _Builder:
         value = event.value
         tag = event.tag
         plain = event.style in (None, "")
-        if tag is None or (tag == "!" and not plain):
-            return resolve_plain(value) if plain else value
-        if tag == "!":
-            return value
         try:
+            if tag is None or (tag == "!" and not plain):
+                return resolve_plain(value) if plain else value
+            if tag == "!":
+                return value
             return _tagged(value, tag)
+        except NumberTooLarge as exc:
+            # Unreadable like a syntax error: the record is not used at all.
+            line, col = _position(event.start_mark)
+            self.fail("yaml-syntax", line, col, str(exc))
+            return None
         except ValueError as exc:
             line, col = _position(event.start_mark)
             self.fail("yaml-syntax", line, col, str(exc))

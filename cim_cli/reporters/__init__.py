@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Mapping, TextIO
+from typing import Mapping, Sequence, TextIO
 
-from cim_cli.findings import PortfolioResult
+from cim_cli.findings import BUILTIN_PROGRAMME, PortfolioResult, ProgrammeRef
 
 # format name -> module in this package that defines ``Reporter``.
 FORMATS: dict[str, str] = {
@@ -38,14 +38,59 @@ class RuleInfo:
 
 @dataclass(frozen=True, slots=True)
 class ReportContext:
-    """What a whole run shares: version, programme and rule metadata."""
+    """What a whole run shares: version, programmes and rule metadata.
+
+    ``programmes`` lists every programme file that judges a portfolio of the
+    run (known before the first result: discovery runs first). A header may
+    name one file for the whole run only when it is the only one
+    (:attr:`single_programme`); otherwise each portfolio says its own
+    (``PortfolioResult.programme``).
+    """
 
     cim_version: str
-    programme: str  # path of the programme file, or "built-in"
+    programme: str  # path of the one programme file, "built-in", or "per portfolio" when several
     programme_title: str
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     # Whether the stream is a terminal that may show colour.
     color: bool = False
+    programmes: tuple[ProgrammeRef, ...] = ()
+    # CSV field separator: ',' or ';' (what Excel expects in most European locales).
+    csv_delimiter: str = ","
+
+    @property
+    def single_programme(self) -> ProgrammeRef | None:
+        """The programme file that judged every portfolio, or None when several did."""
+        if len(self.programmes) > 1:
+            return None
+        if self.programmes:
+            return self.programmes[0]
+        return ProgrammeRef(self.programme, None) if self.programme != PER_PORTFOLIO else None
+
+
+PER_PORTFOLIO = "per portfolio"
+
+
+def run_context(cim_version: str, programmes: Sequence, rules: Mapping[str, RuleInfo], *, color: bool = False, csv_delimiter: str = ",") -> ReportContext:
+    """The context of a run judged by ``programmes`` (loaded Programme objects, in first-use order)."""
+    refs: list[ProgrammeRef] = []
+    for programme in programmes:
+        if programme.ref not in refs:
+            refs.append(programme.ref)
+    if not refs:
+        refs.append(BUILTIN_PROGRAMME)
+    titles = {p.title for p in programmes}
+    one = len(refs) == 1
+    title = next(iter(titles)) if len(titles) == 1 else "cim"
+    return ReportContext(cim_version, refs[0].path if one else PER_PORTFOLIO, title, rules, color, tuple(refs), csv_delimiter)
+
+
+def short_digest(ref: ProgrammeRef) -> str:
+    """``path (sha256 0123456789ab)`` for people; ``built-in`` for the defaults."""
+    from cim_cli.textsafe import visible
+
+    if ref.sha256 is None:
+        return visible(ref.path)
+    return f"{visible(ref.path)} (sha256 {ref.sha256[:12]})"
 
 
 class BaseReporter:

@@ -6,6 +6,8 @@ what it expects. Cells holding student text (id, name, path) that begin with a
 character a spreadsheet takes as the start of a formula get a leading ``'``
 (OWASP's advice against CSV/formula injection), so ``=HYPERLINK(...)`` in a
 name stays text. Numbers and stages come from cim itself and are left alone.
+The last two columns name the programme file that judged the row's portfolio
+(``built-in`` and an empty digest for the handbook's defaults).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ HEADER: tuple[str, ...] = (
     "errors",
     "warnings",
     "valid",
+    "programme",
+    "programme_sha256",
 )
 
 BOM = "\ufeff"
@@ -62,6 +66,8 @@ def row(result: PortfolioResult) -> list[str]:
         str(result.errors),
         str(result.warnings),
         "true" if result.valid else "false",
+        safe_text(result.programme.path),
+        result.programme.sha256 or "",
     ]
 
 
@@ -69,7 +75,7 @@ class Reporter(BaseReporter):
     def __init__(self, out: TextIO, context: ReportContext) -> None:
         super().__init__(out, context)
         self.out.write(BOM)
-        self._writer = csv.writer(self.out, lineterminator="\r\n")
+        self._writer = csv.writer(self.out, delimiter=context.csv_delimiter, lineterminator="\r\n")
         self._writer.writerow(HEADER)
 
     def add(self, result: PortfolioResult) -> None:

@@ -8,7 +8,8 @@ become ``%3A`` and ``%2C``. So no student text can end the line and start a
 command of its own (``::add-mask::``, ``::stop-commands::``...), nor split a
 property.
 
-The run ends with one plain line, ``cim: N portfolios, E errors, W warnings``:
+The run ends with one plain line, ``cim: N portfolios, E errors, W warnings;
+programme PATH (sha256 …)``:
 the runner only acts on lines that start with ``::``; others are log output.
 GitHub shows a limited number of annotations per step (10 errors and 10
 warnings at the time of writing); the rest stay in the log, and the summary
@@ -20,7 +21,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from cim_cli.findings import Finding, PortfolioResult
-from cim_cli.reporters import BaseReporter, ReportContext, finding_path
+from cim_cli.reporters import BaseReporter, ReportContext, finding_path, short_digest
 
 
 def escape_data(text: str) -> str:
@@ -64,6 +65,9 @@ class Reporter(BaseReporter):
 
     def add(self, result: PortfolioResult) -> None:
         self._portfolios += 1
+        if self.context.single_programme is None:
+            # A plain log line (never a command): which file judged this portfolio.
+            self.out.write(f"cim: {escape_data(result.path)} judged by {escape_data(short_digest(result.programme))}\n")
         for finding in result.findings:
             if finding.severity == "error":
                 self._errors += 1
@@ -72,7 +76,9 @@ class Reporter(BaseReporter):
             self.out.write(command(result, finding) + "\n")
 
     def end(self) -> None:
+        single = self.context.single_programme
+        judged = f"; programme {escape_data(short_digest(single))}" if single else "; programme per portfolio (above)"
         self.out.write(
             f"cim: {_plural(self._portfolios, 'portfolio')}, "
-            f"{_plural(self._errors, 'error')}, {_plural(self._warnings, 'warning')}\n"
+            f"{_plural(self._errors, 'error')}, {_plural(self._warnings, 'warning')}{judged}\n"
         )

@@ -1,4 +1,10 @@
-"""JSON: one document, ``{"cim_version", "programme", "portfolios": [...]}``, streamed."""
+"""JSON: one document, ``{"cim_version", "programme", "portfolios": [...]}``, streamed.
+
+``programme`` is ``{"path", "sha256"}`` of the file that judged every
+portfolio, or null when different files judged them; each portfolio carries
+its own ``programme`` object either way (the built-in default is
+``{"path": "built-in", "sha256": null}``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,8 @@ class Reporter(BaseReporter):
     def __init__(self, out: TextIO, context: ReportContext) -> None:
         super().__init__(out, context)
         self._count = 0
-        head = json.dumps({"cim_version": context.cim_version, "programme": context.programme})
+        single = context.single_programme
+        head = json.dumps({"cim_version": context.cim_version, "programme": single.as_dict() if single else None})
         # Streamed: the head now, one portfolio per line, the closing brackets in end().
         self.out.write(head[:-1] + ', "portfolios": [')
 

@@ -107,11 +107,12 @@ class Reporter(BaseReporter):
         name = self._unique_name(result.path)
         classname = result.student_id or result.path
         w = self._buffer.write
-        w(f"    <testcase name={_attr(name)} classname={_attr(classname)} file={_attr(result.path)}")
-        if not errors and not warnings:
-            w("/>\n")
-            return
-        w(">\n")
+        w(f"    <testcase name={_attr(name)} classname={_attr(classname)} file={_attr(result.path)}>\n")
+        # Which programme file judged this portfolio (testcase properties, as JUnit 5 and Jenkins read them).
+        w("      <properties>\n")
+        w(f'        <property name="programme" value={_attr(result.programme.path)}/>\n')
+        w(f'        <property name="programme_sha256" value={_attr(result.programme.sha256 or "")}/>\n')
+        w("      </properties>\n")
         for f in errors:
             loc = location(result, f)
             rule = self.context.rules.get(f.rule)
@@ -140,7 +141,10 @@ class Reporter(BaseReporter):
         out.write(f'  <testsuite name={_attr(suite)} {counts} skipped="0">\n')
         out.write("    <properties>\n")
         out.write(f'      <property name="cim_version" value={_attr(ctx.cim_version)}/>\n')
-        out.write(f'      <property name="programme" value={_attr(ctx.programme)}/>\n')
+        single = ctx.single_programme
+        out.write(f'      <property name="programme" value={_attr(single.path if single else ctx.programme)}/>\n')
+        if single is not None and single.sha256:
+            out.write(f'      <property name="programme_sha256" value={_attr(single.sha256)}/>\n')
         out.write("    </properties>\n")
         self._buffer.seek(0)
         while chunk := self._buffer.read(1 << 16):

@@ -82,6 +82,7 @@ class Reporter(BaseReporter):
     def __init__(self, out: TextIO, context: ReportContext) -> None:
         super().__init__(out, context)
         rules = [context.rules[k] for k in sorted(context.rules)]
+        single = context.single_programme
         self._rule_index = {rule.id: i for i, rule in enumerate(rules)}
         run = {
             "tool": {
@@ -95,8 +96,12 @@ class Reporter(BaseReporter):
             },
             "columnKind": "unicodeCodePoints",
             "properties": {
-                "programme": context.programme,
+                # The one programme file of the run, or null when portfolios were
+                # judged by different files (each result names its own).
+                "programme": single.path if single else None,
+                "programmeSha256": single.sha256 if single else None,
                 "programmeTitle": context.programme_title,
+                "programmes": [ref.as_dict() for ref in context.programmes],
             },
             # Last key of the last object: everything after it is closing brackets.
             "results": [_SENTINEL],
@@ -125,6 +130,7 @@ class Reporter(BaseReporter):
         item["level"] = _LEVELS.get(finding.severity, "warning")
         item["message"] = {"text": finding.message or finding.rule}
         item["locations"] = [location(result, finding)]
+        item["properties"] = {"programme": result.programme.path, "programmeSha256": result.programme.sha256}
         return item
 
     def end(self) -> None:

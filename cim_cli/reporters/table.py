@@ -6,7 +6,12 @@ result comes (long cells are cut with ``…``), so the output pipes cleanly into
 rich table is rendered at the end; it keeps one small row per portfolio until
 then, never the findings themselves.
 
-Student text (id, name) is made printable first: control characters would
+The last column is the portfolio's folder, whole: two folders with the same
+student id would otherwise look identical. A student id found in more than
+one folder is listed after the summary, since one student should have one
+portfolio.
+
+Student text (id, name, folder) is made printable first: control characters would
 break the columns or, worse, smuggle terminal escape sequences, and bidi
 controls would reorder the line.
 """
@@ -18,7 +23,7 @@ from collections import Counter
 from typing import TextIO
 
 from cim_cli.findings import STAGES, PortfolioResult
-from cim_cli.reporters import BaseReporter, ReportContext
+from cim_cli.reporters import BaseReporter, ReportContext, short_digest
 
 # (header, width, align) for the plain variant; "<" left, ">" right. Text
 # cells are cut to fit, numbers never. Student ids get room to stay whole (an
@@ -33,6 +38,10 @@ _COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("ERR", 4, ">"),
     ("WARN", 4, ">"),
 )
+# Added when different programme files judged the run: the file's number in the legend.
+_PROGRAMME_COLUMN = ("PROG", 4, ">")
+# Always last and never cut (width 0: as wide as it is).
+_FOLDER_COLUMN = ("FOLDER", 0, "<")
 _GAP = "  "
 _MISSING = "-"
 
@@ -115,39 +124,68 @@ def summary_line(stages: Counter) -> str:
     return f"{head}: {', '.join(parts)}"
 
 
+def programme_legend(context: ReportContext) -> list[str]:
+    """``programme 1: PATH (sha256 …)`` for each programme file of a run judged by several."""
+    if context.single_programme is not None:
+        return []
+    return [f"programme {i}: {short_digest(ref)}" for i, ref in enumerate(context.programmes, 1)]
+
+
 class Reporter(BaseReporter):
     def __init__(self, out: TextIO, context: ReportContext) -> None:
         super().__init__(out, context)
         self._stages: Counter = Counter()
         self._rows: list[tuple[str, ...]] = []
         self._header_written = False
+        # Several programme files: each row says which one judged it (a number, see the legend).
+        self._numbers = {ref: str(i) for i, ref in enumerate(context.programmes, 1)} if context.single_programme is None else None
+        self._columns = _COLUMNS + ((_PROGRAMME_COLUMN,) if self._numbers is not None else ()) + (_FOLDER_COLUMN,)
+        # student id -> folders, to flag one student with several portfolios
+        self._folders: dict[str, list[str]] = {}
 
     def add(self, result: PortfolioResult) -> None:
         self._stages[result.stage] += 1
         cells = row_cells(result)
+        if self._numbers is not None:
+            cells += (self._numbers.get(result.programme, "?"),)
+        folder = printable(result.path)
+        cells += (folder,)
+        if result.student_id:
+            self._folders.setdefault(result.student_id, []).append(folder)
         if self.context.color:
             # Rich lays out the whole table at once; keep only the small row.
             self._rows.append(cells)
             return
         if not self._header_written:
-            self._write_plain([h for h, _, _ in _COLUMNS])
+            self._write_plain([h for h, _, _ in self._columns])
             self._header_written = True
         self._write_plain(cells)
 
     def _write_plain(self, cells) -> None:
-        line = _GAP.join(fit(c, w, a) for c, (_, w, a) in zip(cells, _COLUMNS))
+        line = _GAP.join(fit(c, w, a) if w else c for c, (_, w, a) in zip(cells, self._columns))
         self.out.write(line.rstrip() + "\n")
+
+    def duplicates(self) -> list[str]:
+        """One line per student id found in more than one folder."""
+        return [
+            f"student id {printable(sid)} is in {len(folders)} folders: {', '.join(folders)}"
+            for sid, folders in sorted(self._folders.items())
+            if len(folders) > 1
+        ]
 
     def end(self) -> None:
         summary = summary_line(self._stages)
+        legend = programme_legend(self.context) + self.duplicates()
         if not self.context.color:
             if self._header_written:
                 self.out.write("\n")
             self.out.write(summary + "\n")
+            for line in legend:
+                self.out.write(line + "\n")
             return
-        self._render_rich(summary)
+        self._render_rich(summary, legend)
 
-    def _render_rich(self, summary: str) -> None:
+    def _render_rich(self, summary: str, legend: list[str]) -> None:
         from rich import box
         from rich.console import Console
         from rich.table import Table
@@ -155,7 +193,7 @@ class Reporter(BaseReporter):
 
         console = Console(file=self.out, force_terminal=True, no_color=False, highlight=False)
         table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False, pad_edge=False)
-        titles = [h.title() if h != "H/A" else h for h, _, _ in _COLUMNS]
+        titles = [h.title() if h not in ("H/A", "PROG") else h for h, _, _ in self._columns]
         # Every column but the name gets what its cells need (a student id at
         # most 16); the name what is left of the line (at least 8), cut with ….
         needed = [
@@ -163,20 +201,25 @@ class Reporter(BaseReporter):
             for i, t in enumerate(titles)
         ]
         needed[0] = min(needed[0], 16)
+        needed[-1] = min(needed[-1], 24)  # the folder gets more only when the line has room
         gaps = 3 * (len(titles) - 1)  # separator and padding between columns
         room = console.width - gaps - sum(needed) + needed[1]
         name_width = max(min(8, needed[1]), min(needed[1], room))
-        for i, (title, (_, _, align)) in enumerate(zip(titles, _COLUMNS)):
+        # The folder takes what is left of the line (its full width when there is room).
+        folder_needed = max([display_width(titles[-1])] + [display_width(row[-1]) for row in self._rows])
+        folder_width = max(needed[-1], min(folder_needed, console.width - gaps - sum(needed[:-1]) + needed[1] - name_width))
+        widths = [name_width if i == 1 else needed[i] for i in range(len(titles) - 1)] + [folder_width]
+        for i, (title, (_, _, align)) in enumerate(zip(titles, self._columns)):
             table.add_column(
                 title,
                 justify="left" if align == "<" else "right",
                 no_wrap=True,
                 overflow="ellipsis",
-                min_width=name_width if i == 1 else needed[i],
-                max_width=name_width if i == 1 else needed[i],
+                min_width=widths[i],
+                max_width=widths[i],
             )
         for cells in self._rows:
-            student, name, stage, acts, home_abroad, words, errors, warnings = cells
+            student, name, stage, acts, home_abroad, words, errors, warnings = cells[:8]
             table.add_row(
                 # Text, not str: student text must never be read as rich markup.
                 Text(student),
@@ -187,7 +230,11 @@ class Reporter(BaseReporter):
                 Text(words),
                 Text(errors, style="bold red" if errors != "0" else ""),
                 Text(warnings, style="yellow" if warnings != "0" else ""),
+                *(Text(c) for c in cells[8:-1]),
+                Text(cells[-1], style="dim"),
             )
         if self._rows:
             console.print(table)
         console.print(Text(summary))
+        for line in legend:
+            console.print(Text(line, style="yellow" if line.startswith("student id") else ""))

@@ -2,13 +2,15 @@
 
 Each portfolio starts with a line naming it, its stage and its counts, so the
 output reads well in a terminal and each finding stays clickable in editors.
-Colour only when the stream is a terminal (and ``NO_COLOR`` is unset).
+Colour only when the stream is a terminal (and ``NO_COLOR`` is unset). When
+different programme files judged the portfolios of a run, each portfolio ends
+with a line naming its file and digest.
 """
 
 from __future__ import annotations
 
 from cim_cli.findings import PortfolioResult
-from cim_cli.reporters import BaseReporter, finding_path
+from cim_cli.reporters import BaseReporter, finding_path, short_digest
 
 _COLOURS = {"error": "\033[31m", "warning": "\033[33m", "bold": "\033[1m", "dim": "\033[2m", "ok": "\033[32m"}
 _RESET = "\033[0m"
@@ -29,3 +31,6 @@ class Reporter(BaseReporter):
             if f.line is not None:
                 where += f":{f.line}" + (f":{f.column}" if f.column is not None else "")
             self.out.write(f"  {where}: {self.paint(f.severity, f.severity)} [{f.rule}] {f.message}\n")
+        if self.context.single_programme is None:
+            # Different programme files judged this run: say which one judged this portfolio.
+            self.out.write(f"  {self.paint('judged by ' + short_digest(result.programme), 'dim')}\n")
