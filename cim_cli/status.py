@@ -47,12 +47,12 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
     import os
 
     from rich.console import Console
-    from rich.markup import escape
+    from cim_cli.textsafe import rich_safe
 
     console = Console(file=out, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=True)
     req = programme.requirements
     who = f"{result.name or '?'} ({result.student_id or 'no student id'})"
-    console.print(f"[bold]{escape(who)}[/bold] — {escape(programme.title)}")
+    console.print(f"[bold]{rich_safe(who)}[/bold] — {rich_safe(programme.title)}")
     console.print(f"Stage: [bold]{result.stage}[/bold]")
     line = f"Counting activities: {result.counting_activities} of {result.required_activities}"
     line += f"  (home {result.counting_home}" + (f"/{req['min_home']}" if req["min_home"] else "")
@@ -62,14 +62,14 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
         # One line per activity, then what it still needs: reads well at any width.
         for a in result.activities:
             if a.broken:
-                console.print(f"  [red]✗[/red] {escape(a.slug)}  [red]broken record[/red]")
-                console.print(f"      {escape(a.broken)}")
+                console.print(f"  [red]✗[/red] {rich_safe(a.slug)}  [red]broken record[/red]")
+                console.print(f"      {rich_safe(a.broken)}")
                 continue
             mark = "[green]✓[/green]" if a.counts else "[yellow]✗[/yellow]"
             where = (a.location or "?") + (f", {a.country}" if a.country else "")
-            console.print(f"  {mark} {escape(a.title or a.slug)}  [dim]({escape(a.category or '?')}, {where})[/dim]")
+            console.print(f"  {mark} {rich_safe(a.title or a.slug)}  [dim]({rich_safe(a.category or '?')}, {where})[/dim]")
             if a.lacks:
-                console.print(f"      needs: {escape('; '.join(a.lacks))}")
+                console.print(f"      needs: {rich_safe('; '.join(a.lacks))}")
     else:
         console.print("No activities yet. Record one with: cim activity add")
     if result.report_words is None:
@@ -78,7 +78,7 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
         rep = programme.report
         console.print(f"Report: {result.report_words} words (needs {rep['min_words']}-{rep['max_words']})")
         for heading in result.missing_headings:
-            console.print(f"  missing heading: {escape(heading)}")
+            console.print(f"  missing heading: {rich_safe(heading)}")
     if result.errors or result.warnings:
-        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate{escape(typed_path if typed_path is not None else ' ' + result.path)}")
+        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate{rich_safe(typed_path if typed_path is not None else ' ' + result.path)}")
     console.print(f"[bold]Next:[/bold] {result.next_step}")
