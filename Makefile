@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install bench clean
+.PHONY: demo test install bench bench-change clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
+
+# The cases of issue 11 only (--rev, --changed-since, default jobs, cohort export), on 500 portfolios: a few minutes.
+bench-change: $(STAMP)
+	$(BIN)/python benchmarks/run.py --only rev,changed,jobs,export --change-size 500 --runs 2
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

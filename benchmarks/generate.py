@@ -1,7 +1,7 @@
 """Generate a synthetic cohort of student portfolios for benchmarks and tests.
 
     python benchmarks/generate.py OUT --students N --activities K [--seed S]
-                                  [--layout monorepo|repos] [--problems FRACTION]
+                                  [--layout monorepo|git|repos] [--problems FRACTION]
 
 Writes N portfolios under OUT (one folder per student), each with a
 student.yaml, K activity records of mixed categories at home and abroad,
@@ -50,6 +50,9 @@ from cim_cli.programme import DEFAULT  # noqa: E402  (after the path set-up)
 
 GENERATOR_VERSION = 1
 MANIFEST = ".cohort.json"
+# monorepo: plain folders; git: the same, committed in one repository (what
+# --rev and --changed-since read); repos: each folder its own repository.
+LAYOUTS = ("monorepo", "git", "repos")
 PROBLEM_KINDS = ("duplicate-key", "missing-evidence", "short-report")
 # The rule each deliberate problem must produce, and where.
 PROBLEM_RULES = {"duplicate-key": "yaml-duplicate-key", "missing-evidence": "file-missing", "short-report": "report-words"}
@@ -426,8 +429,8 @@ def generate(out: str | os.PathLike, students: int, activities: int, seed: int =
     """Write the cohort under ``out`` and return what was generated, student by student."""
     if students < 1 or activities < 1:
         raise ValueError("--students and --activities must be at least 1")
-    if layout not in ("monorepo", "repos"):
-        raise ValueError("--layout is monorepo or repos")
+    if layout not in LAYOUTS:
+        raise ValueError(f"--layout is one of {', '.join(LAYOUTS)}")
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
     if any(p.name != MANIFEST for p in root.iterdir()):
@@ -452,6 +455,8 @@ def generate(out: str | os.PathLike, students: int, activities: int, seed: int =
         "portfolios": [asdict(s) for s in specs],
     }
     (root / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if layout == "git":
+        commit_folder(root, f"Cohort of {students}")  # the manifest too: the work tree is clean
     return specs
 
 
@@ -493,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, required=True, help="number of portfolios")
     parser.add_argument("--activities", type=int, required=True, help="activities per portfolio")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--layout", choices=("monorepo", "repos"), default="monorepo", help="monorepo: plain folders; repos: each folder its own git repository")
+    parser.add_argument("--layout", choices=LAYOUTS, default="monorepo", help="monorepo: plain folders; git: one repository with one commit; repos: each folder its own git repository")
     parser.add_argument("--problems", type=float, default=0.05, help="fraction of portfolios with a deliberate problem (default 0.05)")
     args = parser.parse_args(argv)
     import time

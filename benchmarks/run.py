@@ -258,17 +258,18 @@ def split_command_lines(head: list[str], files: list[str]) -> list[list[str]]:
     return lines
 
 
-def ensure_cohort(out: Path, students: int, activities: int, seed: int) -> Path:
+def ensure_cohort(out: Path, students: int, activities: int, seed: int, layout: str = "monorepo") -> Path:
     """The cohort for these arguments under ``out``, generated unless an identical one is there."""
-    root = out / f"cohort-{students}x{activities}-seed{seed}"
+    root = out / (f"cohort-{students}x{activities}-seed{seed}" + ("" if layout == "monorepo" else f"-{layout}"))
     manifest = generate.read_manifest(root)
-    wanted = {"generator_version": generate.GENERATOR_VERSION, "students": students, "activities": activities, "seed": seed, "layout": "monorepo"}
+    wanted = {"generator_version": generate.GENERATOR_VERSION, "students": students, "activities": activities, "seed": seed, "layout": layout}
     if manifest and all(manifest.get(k) == v for k, v in wanted.items()):
-        return root
+        if layout != "git" or not subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True).stdout:
+            return root
     if root.exists():
         shutil.rmtree(root)
     began = time.perf_counter()
-    generate.generate(root, students, activities, seed)
+    generate.generate(root, students, activities, seed, layout=layout)
     print(f"generated {root} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
     return root
 
@@ -433,6 +434,34 @@ def render(rows: list[dict], single: dict, imports: list, profile: tuple[int, st
     return "\n".join(out) + "\n"
 
 
+def run_change_cases(args, only: set[str], size: int) -> None:
+    """The cases of benchmarks/change.py on a cohort committed to git, written to --change-results."""
+    import change
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cim = cim_command()
+    commit_start = commit()
+    root = ensure_cohort(out, size, args.activities, args.seed, layout="git")
+    print(f"{machine()}; load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; cohort {root}", file=sys.stderr)
+    rows = []
+    for name, case in change.CASES.items():
+        if name in only:
+            rows += case(cim, root, measure, args.runs)
+    load_end = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    header = (
+        "# Running at the speed of the change\n\n"
+        f"Measured {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; load average at the end {load_end}; cim at commit {commit_start}. "
+        f"A cohort of {size:,} portfolios with {args.activities} activities each, committed to one git repository. "
+        f"Wall time, best of {args.runs} runs after a warm-up run; in brackets CPU time (user + system of every process). "
+        "Each case and its floor are measured back to back; on a shared machine compare the ratios (and the CPU ratios), not the seconds."
+    )
+    text = change.render(rows, ratio, header)
+    print(text)
+    Path(args.change_results).write_text(text, encoding="utf-8")
+    print(f"written to {args.change_results}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="500,2000", help="cohort sizes, comma-separated (default 500,2000)")
@@ -444,9 +473,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(HERE / "results.md"), help="markdown file for the results")
     parser.add_argument("--no-check-jsonschema", action="store_true", help="skip check-jsonschema (the slowest part)")
     parser.add_argument("--profile", action="store_true", help="also profile cim batch --jobs 1 on the smallest cohort (cProfile)")
+    parser.add_argument("--only", default=None, help="comma-separated subset: batch (the table above), rev, changed, jobs, export")
+    parser.add_argument("--change-size", type=int, default=None, help="portfolios in the cohort of the rev/changed/jobs/export cases (default: the largest of --sizes)")
+    parser.add_argument("--change-results", default=str(HERE / "results-change.md"), help="markdown file for the rev/changed/jobs/export cases")
     args = parser.parse_args(argv)
+    import change
 
+    only = set(args.only.split(",")) if args.only else {"batch", *change.CASES}
+    unknown = only - {"batch", *change.CASES}
+    if unknown:
+        parser.error(f"unknown --only case(s): {', '.join(sorted(unknown))}")
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if only & set(change.CASES):
+        run_change_cases(args, only, args.change_size or max(sizes))
+    if "batch" not in only:
+        return 0
+
     if args.large and 5000 not in sizes:
         sizes.append(5000)
     out = Path(args.out)

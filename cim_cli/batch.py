@@ -1,11 +1,7 @@
 """Batch checks over a cohort: discovery and a parallel run no portfolio can take down.
 
-Discovery (:func:`discover`): every folder under the roots that holds a
-``student.yaml`` is a portfolio. A portfolio's own subfolders are not
-searched for more; hidden folders (``.git``...), ``node_modules`` and
-symlinked folders are never entered (so a symlink loop cannot trap it); a
-root that is itself a portfolio is one. The result is sorted by path
-components, so the order is the same on every machine.
+Discovery is :mod:`cim_cli.discovery` (re-exported here): every folder
+under the roots that holds a ``student.yaml`` is a portfolio.
 
 The run (:func:`run`) yields one :class:`~cim_cli.findings.PortfolioResult`
 per task, in task order, as soon as it and every earlier one are done: the
@@ -43,6 +39,7 @@ processes lets the parent lose exactly one chunk and kill exactly one worker.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -50,99 +47,35 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 
+from cim_cli.discovery import SKIP_FOLDERS, discover, path_key, walk  # noqa: F401 - re-exported
 from cim_cli.findings import INTERNAL_ERROR, Finding, PortfolioResult
-from cim_cli.load.portfolio import STUDENT_FILE
 # One programme discovery for every command (validate, status, batch...): see there.
 from cim_cli.programme import ProgrammeResolver
 
 DEFAULT_TIMEOUT = 60.0
-# Folder names discovery never enters (besides hidden ones).
-SKIP_FOLDERS = frozenset({"node_modules"})
 # Chunks a run may have out (in flight or done but not yet yielded) per job,
 # counted from the oldest unfinished one: bounds memory when one chunk is slow.
 WINDOW_PER_JOB = 4
 MAX_CHUNK = 8
+# Fewer portfolios than this are checked in this process by default: a pool's
+# start (fork, pipes) and messaging cost more than a second core saves.
+SMALL_RUN = 24
 
 
-# -- discovery ----------------------------------------------------------------
-
-Classify = Callable[[str, "set[str]", "set[str]"], "str | None"]
-
-
-def walk(root: str, classify: Classify, on_error: Callable[[str, OSError], None] | None = None) -> Iterator[tuple[str, str]]:
-    """Folders under ``root`` (``root`` included) that ``classify`` names, in sorted order.
-
-    ``classify(path, files, folders)`` sees the names of the regular files
-    (symlinks to files included) and of the real folders in ``path``; a
-    non-None answer yields ``(path, answer)`` and the folder is not entered.
-    Hidden folders, ``node_modules`` and symlinked folders are never entered.
-    Folders are read with ``os.scandir``, one at a time.
-    """
-    stack = [root]
-    while stack:
-        folder = stack.pop()
-        files: set[str] = set()
-        folders: list[str] = []
-        try:
-            with os.scandir(folder) as it:
-                for entry in it:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            folders.append(entry.name)
-                        elif entry.is_file():
-                            files.add(entry.name)
-                    except OSError:
-                        continue
-        except OSError as exc:
-            if on_error is not None:
-                on_error(folder, exc)
-            continue
-        kind = classify(folder, files, set(folders))
-        if kind is not None:
-            yield folder, kind
-            continue
-        for name in sorted(folders, reverse=True):
-            if not name.startswith(".") and name not in SKIP_FOLDERS:
-                stack.append(os.path.join(folder, name))
-
-
-def _portfolio(path: str, files: set[str], folders: set[str]) -> str | None:
-    return "portfolio" if STUDENT_FILE in files else None
-
-
-def path_key(path: str) -> tuple[str, ...]:
-    """Sort key of a path: by components, so ``a/b`` sorts with ``a``, before ``a-b``."""
-    return tuple(path.replace(os.sep, "/").split("/"))
-
-
-def discover(roots: Iterable[str], on_error: Callable[[str, OSError], None] | None = None) -> list[str]:
-    """Every portfolio under ``roots``, sorted by path; a folder reached twice counts once."""
-    roots = list(roots)
-    if len(roots) == 1:
-        # One walk that never follows a symlinked folder reaches no folder twice.
-        return sorted((path for path, _ in walk(roots[0], _portfolio, on_error)), key=path_key)
-    found: dict[tuple[int, int] | str, str] = {}
-    for root in roots:
-        for path, _ in walk(root, _portfolio, on_error):
-            try:
-                st = os.stat(path)
-                key: tuple[int, int] | str = (st.st_dev, st.st_ino)
-            except OSError:
-                key = os.path.abspath(path)
-            found.setdefault(key, path)
-    return sorted(found.values(), key=path_key)
-
+# -- discovery: see cim_cli.discovery ------------------------------------------
 
 @dataclass
 class Cohort:
     """The portfolios a batch run checks, and what to tell people about the selection."""
 
-    # (path shown in results, folder to load): the same folder on disk, or a
-    # temporary copy of the portfolio as committed at ``--rev``.
-    portfolios: list[tuple[str, str]] = field(default_factory=list)
+    # (path shown in results, what to load): the folder on disk, or a
+    # :class:`~cim_cli.load.source.GitTreeSource` of the portfolio at ``--rev``.
+    portfolios: list[tuple[str, object]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Portfolio -> uncommitted changes, when --changed-since already asked git.
+    uncommitted: dict[str, int] | None = None
 
 
 @contextmanager
@@ -150,7 +83,7 @@ def cohort(roots: Sequence[str], *, rev: str | None = None, changed_since: str |
     """Select the portfolios under ``roots``: on disk, at ``rev``, or changed since a revision.
 
     Raises :class:`cim_cli.revision.RevisionError` for a revision that cannot
-    be used. Temporary copies made for ``rev`` are removed on exit.
+    be used. The ``cat-file`` processes a ``--rev`` run starts are stopped on exit.
     """
     found = Cohort()
 
@@ -158,22 +91,27 @@ def cohort(roots: Sequence[str], *, rev: str | None = None, changed_since: str |
         found.notes.append(f"cannot read {folder} ({exc.strerror}); skipped")
 
     if rev is not None:
-        from cim_cli.revision import checkout_revision
+        from cim_cli.gitrepo import close_object_readers
+        from cim_cli.revision import revision_cohort
 
-        with checkout_revision(roots, rev, discover=True) as checkout:
-            found.portfolios = checkout.portfolios
-            found.notes += [f"{p} is not in a git repository, so it has no revision {rev!r}; skipped" for p in checkout.unversioned]
-            found.notes += [f"{p} did not exist at {rev}" for p in checkout.absent]
+        try:
+            at = revision_cohort(roots, rev, discover=True)
+            found.portfolios = at.portfolios
+            found.notes += at.notes
             yield found
+        finally:
+            close_object_readers()
         return
-    paths = discover(roots, unreadable)
     if changed_since is not None:
         from cim_cli.revision import changed_since as select
 
-        changes = select(paths, changed_since)
-        paths = changes.changed
+        changes = select(roots, changed_since)
+        found.portfolios = [(p, p) for p in changes.changed]
         found.notes += [f"{p} is not in a git repository; checked (nothing to compare with)" for p in changes.unversioned]
-    found.portfolios = [(p, p) for p in paths]
+        found.uncommitted = changes.uncommitted
+        yield found
+        return
+    found.portfolios = [(p, p) for p in discover(roots, unreadable)]
     yield found
 
 
@@ -278,8 +216,20 @@ def _can_alarm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
-def check_task(task: Task, programme, timeout: float | None, hooks: dict | None = None, in_worker: bool = False) -> PortfolioResult:
-    """Load and check one portfolio; never raises (bugs and timeouts become findings)."""
+# What to do with a checked portfolio besides returning its result (an
+# exporter writing its page); runs in the worker, under the same alarm and
+# crash isolation as the check. Must be picklable (a module-level function or
+# a functools.partial of one).
+Then = Callable[[object, PortfolioResult, object], PortfolioResult]
+
+
+def check_task(task: Task, programme, timeout: float | None, hooks: dict | None = None, in_worker: bool = False,
+               then: Then | None = None) -> PortfolioResult:
+    """Load and check one portfolio (then ``then(portfolio, result, programme)``); never raises.
+
+    Bugs and timeouts become findings. For a portfolio read from git the
+    result's ``extra["read_bytes"]`` says how much was read (the run's budget).
+    """
     from cim_cli.engine import check_portfolio
     from cim_cli.load.portfolio import load_portfolio
 
@@ -293,7 +243,10 @@ def check_task(task: Task, programme, timeout: float | None, hooks: dict | None 
             portfolio = load_portfolio(task.path)
             if hooks:
                 _inject_faults(hooks, portfolio.student_data.get("student_id") if isinstance(portfolio.student_data, dict) else None, in_worker)
-            return check_portfolio(portfolio, programme, task.display)
+            result = check_portfolio(portfolio, programme, task.display)
+            if not isinstance(task.path, str):
+                result.extra["read_bytes"] = task.path.read_total
+            return then(portfolio, result, programme) if then is not None else result
         finally:
             if alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -338,12 +291,13 @@ def warm_up() -> None:
         pass
 
 
-def _worker_main(conn, programmes, timeout, hooks, warm) -> None:
+def _worker_main(conn, programmes, timeout, hooks, warm, then) -> None:
     """A worker: receive chunks of tasks, send back their results, until told to stop."""
     # Ctrl-C goes to the whole process group; the parent decides and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if warm:
         warm_up()
+        _fast_pickling()
     while True:
         try:
             chunk = conn.recv()
@@ -351,11 +305,40 @@ def _worker_main(conn, programmes, timeout, hooks, warm) -> None:
             return
         if chunk is None:
             return
-        results = [check_task(t, programmes[t.programme], timeout, hooks, in_worker=True) for t in chunk]
+        results = [check_task(t, programmes[t.programme], timeout, hooks, in_worker=True, then=then) for t in chunk]
         try:
             conn.send(results)
         except (BrokenPipeError, EOFError, OSError):
             return  # the parent is gone (killed): nobody to answer
+
+
+_FAST_PICKLING = False
+
+
+def _fast_pickling() -> None:
+    """Pickle results as (class, field values): half the time of the dataclass default.
+
+    A frozen, slotted dataclass pickles through ``__getstate__``/``__setstate__``,
+    which look up ``dataclasses.fields()`` for every object; the profile of a
+    pool showed that (about 25 us per result each way) as the largest cost the
+    pool adds. Registered on multiprocessing's own pickler only.
+    """
+    global _FAST_PICKLING
+    if _FAST_PICKLING:
+        return
+    import dataclasses
+    from multiprocessing.reduction import ForkingPickler
+
+    from cim_cli.findings import ActivitySummary
+
+    for cls in (PortfolioResult, Finding, ActivitySummary):
+        names = tuple(f.name for f in dataclasses.fields(cls))
+
+        def reduce(obj, cls=cls, names=names):
+            return cls, tuple([getattr(obj, name) for name in names])
+
+        ForkingPickler.register(cls, reduce)
+    _FAST_PICKLING = True
 
 
 def _context():
@@ -370,12 +353,32 @@ def _context():
     return multiprocessing.get_context("spawn"), True
 
 
-def default_jobs() -> int:
+def usable_cpus() -> int:
     """The CPUs this process may use (a container or ``taskset`` may allow fewer than the machine has)."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def default_jobs(tasks: int | None = None) -> int:
+    """Worker processes for a run of ``tasks`` portfolios when ``--jobs`` is not given.
+
+    One (checked in this process, no pool) for a small run, where starting a
+    pool costs more than it saves, and on a busy machine: a pool only helps
+    with idle CPUs, and with none free its workers and this process compete
+    for the same cores and add their messaging, which made ``--jobs 2`` up to
+    1.2x slower than ``--jobs 1`` under load. Otherwise one per CPU this
+    process may use that the 1-minute load average leaves free (rounded).
+    """
+    cpus = usable_cpus()
+    if cpus == 1 or (tasks is not None and tasks < SMALL_RUN):
+        return 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cpus
+    return max(1, min(cpus, int(cpus - load + 0.5)))
 
 
 def chunk_size_for(count: int, jobs: int) -> int:
@@ -414,6 +417,28 @@ class _Slot:
             self.conn.close()
 
 
+class ReadBudget:
+    """The bytes a whole ``--rev`` run may read from git, counted from the results as they come back.
+
+    Once spent, every portfolio not yet handed out gets a source that reads
+    nothing, so each of its files is reported (``file-too-large``, saying the
+    run's limit was reached) instead of read. A pool has a few chunks out at
+    once, so a run may pass the limit by what those read.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.spent = 0
+
+    def count(self, result: PortfolioResult) -> None:
+        self.spent += int(result.extra.get("read_bytes", 0) or 0)
+
+    def prepare(self, task: Task) -> Task:
+        if self.spent >= self.limit and hasattr(task.path, "exhaust"):
+            task.path.exhaust(self.limit)
+        return task
+
+
 def run(
     tasks: Sequence[Task],
     programmes: Sequence,
@@ -421,18 +446,28 @@ def run(
     jobs: int,
     timeout: float | None = DEFAULT_TIMEOUT,
     chunk_size: int | None = None,
+    then: Then | None = None,
+    budget: ReadBudget | None = None,
 ) -> Iterator[PortfolioResult]:
     """Check every task; yield the results in task order, streaming (see the module doc)."""
     hooks = test_hooks()
     if jobs <= 1 or not tasks:
         for task in tasks:
-            yield check_task(task, programmes[task.programme], timeout, hooks)
+            if budget is not None:
+                task = budget.prepare(task)
+            result = check_task(task, programmes[task.programme], timeout, hooks, then=then)
+            if budget is not None:
+                budget.count(result)
+            yield result
         return
-    yield from _Pool(tasks, programmes, jobs=jobs, timeout=timeout, chunk_size=chunk_size, hooks=hooks).results()
+    pool = _Pool(tasks, programmes, jobs=jobs, timeout=timeout, chunk_size=chunk_size, hooks=hooks, then=then, budget=budget)
+    yield from pool.results()
 
 
 class _Pool:
-    def __init__(self, tasks, programmes, *, jobs, timeout, chunk_size, hooks) -> None:
+    def __init__(self, tasks, programmes, *, jobs, timeout, chunk_size, hooks, then=None, budget=None) -> None:
+        self.then = then
+        self.budget = budget
         self.tasks = tasks
         self.programmes = list(programmes)
         self.jobs = jobs
@@ -448,7 +483,7 @@ class _Pool:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(
             target=_worker_main,
-            args=(child, self.programmes, self.timeout, self.hooks, self.warm),
+            args=(child, self.programmes, self.timeout, self.hooks, self.warm, self.then),
             name="cim-batch-worker",
             daemon=True,
         )
@@ -457,6 +492,8 @@ class _Pool:
         return _Slot(proc, parent, single)
 
     def _send(self, slot: _Slot, chunk: list[Task], chunk_id: int) -> None:
+        if self.budget is not None:
+            chunk = [self.budget.prepare(t) for t in chunk]
         slot.chunk = chunk
         slot.chunk_id = chunk_id
         per = self.timeout or DEFAULT_TIMEOUT
@@ -471,8 +508,14 @@ class _Pool:
     def results(self) -> Iterator[PortfolioResult]:
         from multiprocessing.connection import wait
 
+        _fast_pickling()  # before the workers start: forked ones inherit it
         if not self.warm:
             warm_up()  # fork: done once here, inherited by every worker
+            # Objects made so far (modules, validators) live as long as the
+            # workers: out of the collector's sight, a worker's collections
+            # neither scan nor write to them, so their pages stay shared
+            # with this process instead of being copied into each worker.
+            gc.freeze()
         done: dict[int, PortfolioResult] = {}
         pending = deque(enumerate(self.chunks))
         isolate: deque[Task] = deque()  # tasks to re-run alone, each in a fresh process
@@ -512,6 +555,8 @@ class _Pool:
                         if results is not None:
                             for task, result in zip(slot.chunk, results):
                                 done[task.index] = result
+                                if self.budget is not None:
+                                    self.budget.count(result)
                             slot.chunk = None
                             if slot.single:
                                 slot.stop()
@@ -535,6 +580,8 @@ class _Pool:
                     yield done.pop(next_out)
                     next_out += 1
         finally:
+            if not self.warm:
+                gc.unfreeze()
             for slot in workers + singles:
                 try:
                     slot.stop(kill=slot.chunk is not None)
@@ -552,6 +599,8 @@ __all__ = [
     "cohort",
     "chunk_size_for",
     "default_jobs",
+    "ReadBudget",
+    "usable_cpus",
     "discover",
     "path_key",
     "plan",

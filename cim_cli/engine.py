@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Iterable
 
 from cim_cli.checks import RULES
-from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult
+from cim_cli.findings import INTERNAL_ERROR, ActivitySummary, Finding, PortfolioResult, stage_reached
 from cim_cli.load.report import HeadingMatch, match_headings, report_words
 from cim_cli.model import OK, Activity, Portfolio
 from cim_cli.programme import Programme
+from cim_cli.trust import has_approvals
 
 _REFERENCE_RULES = frozenset({"file-missing", "path-unsafe"})
 
@@ -129,7 +130,7 @@ def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: 
     if errors:
         return "Fix the errors that cim validate lists, then check again."
     pending = [a for a in activities if not a.counts]
-    if stage != "ready-for-review":
+    if not stage_reached(stage, "ready-for-review"):
         counting = [a for a in activities if a.counts]
         home, abroad = home_and_abroad(counting)
         if pending:
@@ -141,6 +142,8 @@ def next_step(stage: str, activities: list[ActivitySummary], missing_headings_: 
             return f"Add an activity at home: the programme asks for {req['min_home']} (you have {home})."
         missing = req["min_activities"] - len(counting)
         return f"Record {missing} more activit{'y' if missing == 1 else 'ies'} with cim activity add."
+    if report_words_ is None and stage == "activities-approved":
+        return "Your activities are approved: write your report (cim report init)."
     if report_words_ is None:
         return "Ask the certificate administrator to approve your activities, then write your report (cim report init)."
     if missing_headings_:
@@ -170,6 +173,26 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     missing = list(headings.missing) if headings else []
     student = portfolio.student_data
     home, abroad = home_and_abroad(counting)
+    extra: dict = {}
+    if has_approvals(portfolio.root):
+        # Only now: the trust list, cryptography and the hashing of files.
+        from cim_cli.trust import stage as trust_stage
+
+        # Signed stages rest on the activities: a draft report's errors, or a
+        # stray file in approvals/, do not undo an approval (they are still
+        # errors, and report-submitted still needs a report without them).
+        unrelated = sum(1 for f in findings if f.severity == "error" and f.file != "report.md" and not f.rule.startswith("approval-"))
+        signed = trust_stage.derive_stage(portfolio, programme, findings, compute_stage(counting, programme, unrelated))
+        if stage_reached(signed, "activities-approved"):
+            stage = signed
+        evaluation = trust_stage.evaluate(portfolio, programme)
+        step = trust_stage.next_step(stage, evaluation) or next_step(stage, summaries, missing, words, errors, programme, headings)
+        extra = {
+            "approvals": evaluation.summary(),
+            "trust": {"source": evaluation.trust_source, "sha256": evaluation.trust_sha256, "problem": evaluation.trust_problem},
+        }
+    else:
+        step = next_step(stage, summaries, missing, words, errors, programme, headings)
 
     def text(key: str) -> str | None:
         value = student.get(key)
@@ -188,8 +211,9 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         findings=tuple(findings),
         activities=tuple(summaries),
         missing_headings=tuple(missing),
-        next_step=next_step(stage, summaries, missing, words, errors, programme, headings),
+        next_step=step,
         programme=programme.ref,
+        extra=extra,
     )
 
 

@@ -161,7 +161,7 @@ class PortfolioResult:
 
     def as_dict(self) -> dict:
         """The JSON shape of one portfolio (contract of `cim validate --format json`)."""
-        return {
+        shape = {
             "path": self.path,
             "student_id": self.student_id,
             "valid": self.valid,
@@ -172,6 +172,11 @@ class PortfolioResult:
             "findings": [f.as_dict() for f in self.findings],
             "programme": self.programme.as_dict(),
         }
+        if "trust" in self.extra:
+            # A portfolio with signed records says which trust list judged them, and lists them.
+            shape["trust"] = self.extra["trust"]
+            shape["approvals"] = self.extra.get("approvals", [])
+        return shape
 
 
 def stage_reached(stage: str, required: str) -> bool:

@@ -250,3 +250,281 @@ def _parse_log(out: str, prefix: str) -> list[PathChange]:
         elif bare:
             status = bare
     return changes
+
+
+# -- plain git processes (no gitpython): what --rev and --changed-since use ------------------
+
+# Variables that would point git at another repository, work tree or index than
+# the one cim names: a run inside a hook (or a hostile environment) must not
+# redirect cim's reads.
+_RELOCATING = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY",
+               "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE", "GIT_PREFIX", "GIT_CEILING_DIRECTORIES",
+               "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_EXTERNAL_DIFF", "GIT_PAGER", "GIT_SSH", "GIT_SSH_COMMAND")
+# How long one git process may take before cim gives up on it (a status over a
+# huge or relocated work tree, a repository on a dead network disk).
+GIT_TIMEOUT = 120.0
+
+
+class GitFailed(GitUnavailable):
+    """A git process failed or took too long; ``stderr`` holds its last words."""
+
+    def __init__(self, message: str, stderr: str = "", timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.stderr = stderr
+        self.timed_out = timed_out
+
+
+def git_dir_of(top: str) -> str | None:
+    """The git directory of the work tree whose top folder is ``top`` (its ``.git`` entry), or None.
+
+    Read from the file system, not from git: a ``.git`` folder, or a ``.git``
+    file saying ``gitdir: PATH`` (linked work trees, submodules). A folder
+    that is itself a bare repository (``HEAD``, ``objects/``, ``refs/``) is
+    its own git directory.
+    """
+    dot = os.path.join(top, ".git")
+    if os.path.isdir(dot):
+        return dot
+    if os.path.isfile(dot):
+        try:
+            with open(dot, "rb") as fh:
+                head = fh.read(4096).decode("utf-8", "surrogateescape")
+        except OSError:
+            return None
+        if head.startswith("gitdir:"):
+            target = head[len("gitdir:"):].strip()
+            if target:
+                return os.path.normpath(os.path.join(top, target))
+        return None
+    if is_bare_repository(top):
+        return top
+    return None
+
+
+def is_bare_repository(path: str) -> bool:
+    """True when ``path`` looks like a bare git repository (HEAD, objects/ and refs/, no work tree)."""
+    return (
+        os.path.isfile(os.path.join(path, "HEAD"))
+        and os.path.isdir(os.path.join(path, "objects"))
+        and os.path.isdir(os.path.join(path, "refs"))
+    )
+
+
+_ENV_CACHE: dict[tuple[str, bool], dict[str, str]] = {}
+
+
+def plain_environment(git_dir: str, *, filters: bool = False) -> dict[str, str]:
+    """The whole environment of a plain git process on ``git_dir``: safe config, literal pathspecs.
+
+    ``filters`` also neutralises the repository's filter and diff drivers (one
+    ``git config`` process, remembered): needed only by commands that read the
+    work tree (``status``, ``diff`` against it); ``cat-file`` and ``ls-tree``
+    without ``--filters`` never run a driver.
+    """
+    key = (git_dir, filters)
+    env = _ENV_CACHE.get(key)
+    if env is None:
+        env = {k: v for k, v in os.environ.items() if k not in _RELOCATING and not k.startswith("GIT_CONFIG")}
+        env.update(safe_environment(git_dir if filters else None))
+        env["GIT_LITERAL_PATHSPECS"] = "1"
+        env["LC_ALL"] = "C"
+        _ENV_CACHE[key] = env
+    return env
+
+
+def run_git(git_dir: str, args: list[str], *, work_tree: str | None = None, filters: bool = False,
+            timeout: float = GIT_TIMEOUT, ok: tuple[int, ...] = (0,)) -> bytes:
+    """Run ``git --git-dir=GIT_DIR [--work-tree=WORK_TREE] ARGS`` safely; its stdout.
+
+    The work tree is always named when one is used, so ``core.worktree`` (or
+    ``core.bare``) in the repository's config cannot send git elsewhere.
+    ``args`` must never hold student text before a ``--``. Raises
+    :class:`GitFailed` on an exit status not in ``ok`` or after ``timeout``
+    seconds (the process is killed).
+    """
+    import subprocess
+
+    cmd = ["git", f"--git-dir={git_dir}"]
+    if work_tree is not None:
+        cmd.append(f"--work-tree={work_tree}")
+    cmd += args
+    try:
+        proc = subprocess.run(cmd, env=plain_environment(git_dir, filters=filters), stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout, cwd=work_tree or git_dir)
+    except subprocess.TimeoutExpired:
+        raise GitFailed(f"git {args[0]} took longer than {timeout:g} s in {work_tree or git_dir} and was stopped", timed_out=True) from None
+    except OSError as exc:
+        raise GitFailed(f"git could not be started ({exc.strerror})") from None
+    if proc.returncode not in ok:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitFailed(f"git {args[0]} failed in {work_tree or git_dir}: {err.splitlines()[-1] if err else proc.returncode}", err)
+    return proc.stdout
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    """One entry of ``git ls-tree -r -t -l``: a path at a commit and the object there."""
+
+    mode: int
+    kind: str  # "blob", "tree" or "commit" (a submodule)
+    oid: str
+    size: int  # -1 for trees and submodules
+    path: str  # "/"-separated, from the top of the repository
+
+
+def ls_tree(git_dir: str, commit: str, rel: str = "") -> list[TreeEntry]:
+    """Every entry at and below ``rel`` (a folder, "" for all) in ``commit``, trees included.
+
+    One ``git ls-tree`` process; ``rel`` is a literal pathspec after ``--``.
+    Names that are not UTF-8 arrive as surrogate escapes (as ``os`` gives them).
+    """
+    args = ["ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit]
+    if rel:
+        args += ["--", rel]
+    raw = run_git(git_dir, args)
+    entries: list[TreeEntry] = []
+    for record in raw.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        parts = meta.split()
+        if len(parts) != 4:
+            continue
+        mode, kind, oid, size = parts
+        entries.append(TreeEntry(int(mode, 8), kind.decode(), oid.decode(), int(size) if size.isdigit() else -1,
+                                 os.fsdecode(path)))
+    return entries
+
+
+class ObjectReader:
+    """One ``git cat-file --batch`` process: blobs by id, streamed, for as many reads as asked.
+
+    ``cat-file`` reads the object database only: no work tree, no filters, no
+    hooks. A read interrupted half way (a timeout alarm) leaves the pipe in an
+    unknown state, so the process is then killed and the next read starts a
+    new one.
+    """
+
+    CHUNK = 1 << 16
+
+    def __init__(self, git_dir: str) -> None:
+        self.git_dir = git_dir
+        self._proc = None
+
+    def _start(self):
+        import subprocess
+
+        self._proc = subprocess.Popen(
+            ["git", f"--git-dir={self.git_dir}", "cat-file", "--batch"],
+            env=plain_environment(self.git_dir), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, cwd=self.git_dir,
+        )
+        return self._proc
+
+    def chunks(self, oid: str) -> Iterator[bytes]:
+        """The content of object ``oid`` in pieces; GitFailed when it is missing."""
+        proc = self._proc or self._start()
+        clean = False
+        try:
+            proc.stdin.write(oid.encode("ascii") + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline()
+            fields = header.split()
+            if len(fields) != 3:
+                clean = len(fields) == 2  # "<oid> missing": the pipe is still in step
+                raise GitFailed(f"object {oid} is missing from {self.git_dir}")
+            left = int(fields[2])
+            while left:
+                piece = proc.stdout.read(min(left, self.CHUNK))
+                if not piece:
+                    raise GitFailed(f"git cat-file stopped while reading {oid}")
+                left -= len(piece)
+                yield piece
+            proc.stdout.read(1)  # the newline after the content
+            clean = True
+        finally:
+            if not clean:
+                self.close()
+
+    def read(self, oid: str) -> bytes:
+        """The whole content of object ``oid`` (callers check its size first)."""
+        return b"".join(self.chunks(oid))
+
+    # Requests sent at once by read_many: their bytes must fit in the pipe's
+    # buffer (64 KiB on Linux) so that writing them never waits for git, which
+    # may itself be waiting for us to read its answers.
+    MAX_BATCH = 256
+
+    def read_many(self, oids: list[str]) -> dict[str, bytes]:
+        """The contents of several small objects in one round trip (one write, then the answers)."""
+        found: dict[str, bytes] = {}
+        for start in range(0, len(oids), self.MAX_BATCH):
+            part = oids[start : start + self.MAX_BATCH]
+            proc = self._proc or self._start()
+            clean = False
+            try:
+                proc.stdin.write(b"".join(oid.encode("ascii") + b"\n" for oid in part))
+                proc.stdin.flush()
+                for oid in part:
+                    fields = proc.stdout.readline().split()
+                    if len(fields) != 3:
+                        if len(fields) == 2:
+                            continue  # missing: the pipe is still in step
+                        raise GitFailed(f"git cat-file stopped while reading {oid}")
+                    size = int(fields[2])
+                    data = proc.stdout.read(size)
+                    if len(data) != size:
+                        raise GitFailed(f"git cat-file stopped while reading {oid}")
+                    proc.stdout.read(1)
+                    found[oid] = data
+                clean = True
+            finally:
+                if not clean:
+                    self.close()
+        return found
+
+    def close(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=2)
+        except Exception:  # noqa: BLE001 - stuck or already gone: kill it
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+_READERS: dict[str, ObjectReader] = {}
+_MAX_READERS = 4  # a folder of clones: keep a few repositories' processes, close the rest
+
+
+def object_reader(git_dir: str) -> ObjectReader:
+    """This process's :class:`ObjectReader` for ``git_dir`` (started on first use, a few kept)."""
+    reader = _READERS.pop(git_dir, None)
+    if reader is None:
+        while len(_READERS) >= _MAX_READERS:
+            _READERS.pop(next(iter(_READERS))).close()
+        reader = ObjectReader(git_dir)
+    _READERS[git_dir] = reader  # most recently used last
+    return reader
+
+
+def close_object_readers() -> None:
+    """Stop every ``cat-file`` process this process started."""
+    while _READERS:
+        _READERS.popitem()[1].close()
+
+
+def _forget_readers_in_child() -> None:
+    # A forked worker must never write to its parent's pipes: it starts its own.
+    _READERS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_readers_in_child)

@@ -136,6 +136,12 @@ class Programme:
     def reflection_questions(self) -> list[str]:
         return self.data["reflection_questions"]
 
+    @property
+    def trust(self) -> str | None:
+        """The staff trust list the programme file names (``trust: trust.yaml``), relative to its folder."""
+        value = self.data.get("trust")
+        return value if isinstance(value, str) else None
+
     def needs_extra_reflection(self, category: object, curriculum: object) -> bool:
         """True for an activity that is part of a course (curriculum: formal) in a category that then needs more reflection."""
         rule = self.requirements.get("formal_reflection") or {}

@@ -1,22 +1,30 @@
 """Portfolios as committed at a git revision, and what changed since one.
 
 ``--rev REV`` checks portfolios as they are in commit REV without touching
-the work tree: the tree at REV is read through gitpython (``cat-file``, which
-runs no hooks, filters or fsmonitor) and each portfolio's files are written
-into a private temporary folder, where the ordinary loader and engine run.
-Results carry the real portfolio path, so nothing shows the temporary folder.
+the work tree or writing anything: one ``git ls-tree`` lists the tree at REV
+(paths, modes, object ids and sizes), and the loader reads the files the
+checks need straight from the object database through one ``git cat-file
+--batch`` process per repository and process
+(:class:`cim_cli.load.source.GitTreeSource`). Evidence is never read: its
+size comes from the listing. Results carry the real portfolio path. A bare
+repository is read the same way.
 
 ``--changed-since REV`` selects the portfolios with any changed path between
-REV and the work tree: the committed diff REV..HEAD (trees only) plus what
-``git status`` reports (staged, unstaged, untracked, deleted).
+REV and the work tree: the committed diff REV..HEAD (trees only) plus one
+``git status`` (staged, unstaged, untracked, deleted), both limited to the
+roots given. Each changed path is mapped to its portfolio by walking up from
+it (a few ``stat`` calls), so untouched folders are never visited; a changed
+``programme.yaml`` selects every portfolio below its folder.
 
-Safety: every git process is started through :func:`cim_cli.gitrepo.open_repo`
-(hooks, fsmonitor, filters, pagers disarmed). REV is the only text a user
-gives git; it is checked first (never an option: no leading ``-``) and
-resolved to a commit id, and only that id is passed on. Paths are never
-passed to git at all. Symlink blobs become symlinks (so the loader's
-``path-unsafe`` checks still apply), submodules are skipped, and sizes are
-capped.
+Safety: every git process is a plain ``git`` started by
+:func:`cim_cli.gitrepo.run_git` (safe configuration: no hooks, fsmonitor,
+filters, pagers; the work tree named explicitly, so ``core.worktree`` cannot
+move it; a time limit). REV is the only text a user gives git; it is checked
+first (never an option: no leading ``-``) and resolved to a commit id, and
+only that id is passed on. Paths follow ``--`` as literal pathspecs.
+Submodules are skipped with a note, symlinks are followed inside the tree
+only (``path-unsafe`` otherwise), sizes are capped, and a whole run reads at
+most :data:`MAX_RUN_READ` bytes from git.
 """
 
 from __future__ import annotations
@@ -26,25 +34,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
+from cim_cli.discovery import SKIP_FOLDERS, discover, path_key, portfolio_of, skipped_folder, walk  # noqa: F401
 from cim_cli.load.portfolio import STUDENT_FILE
 
-# A blob larger than this is written as a placeholder of the same size (a
-# sparse file of zeros) instead of its content: sizes and "too large"
-# findings stay right, and a 4 GB video in a portfolio is never read. The
-# loader reads at most 2 MiB of any text file, so text is always real.
-MAX_BLOB_BYTES = 16 * 1024 * 1024
-# Real content written per portfolio; past it, placeholders only.
-MAX_PORTFOLIO_BYTES = 256 * 1024 * 1024
-MAX_ENTRIES = 100_000  # files and folders per portfolio
-MAX_DEPTH = 64
-MAX_LINK_TARGET = 4096
 MAX_REV_LENGTH = 256
-
-# Folder names discovery never descends into (besides hidden ones).
-SKIP_FOLDERS = frozenset({"node_modules"})
-
-_S_IFMT = 0o170000
-_S_IFLNK = 0o120000
+# Bytes a whole --rev run may read from git (texts checked, evidence digested);
+# past it, the portfolios not yet checked are reported as not checked. A cohort
+# of 2,000 portfolios reads about 100 MB.
+MAX_RUN_READ = 4 * 1024 * 1024 * 1024
+# How long the git status of --changed-since, or of the warning about
+# uncommitted changes, may take.
+STATUS_TIMEOUT = 60.0
 
 SHALLOW_HINT = (
     "fetch more history: with actions/checkout set 'fetch-depth: 0' (GitHub), "
@@ -86,7 +86,7 @@ def _existing(path: str) -> str:
 
 
 class RepoFinder:
-    """The work tree root above a folder (a ``.git`` entry), by stat calls only, cached.
+    """The work tree root above a folder (a ``.git`` entry, or a bare repository), by stat calls only, cached.
 
     It walks up the absolute path as written, so siblings share every lookup
     above them and no ``realpath`` is paid per portfolio; when that finds
@@ -101,7 +101,9 @@ class RepoFinder:
     def _walk(self, start: str) -> str | None:
         from cim_cli.load.files import find_upwards
 
-        return find_upwards(start, lambda here: os.path.lexists(os.path.join(here, ".git")), self._cache)
+        from cim_cli.gitrepo import is_bare_repository
+
+        return find_upwards(start, lambda here: os.path.lexists(os.path.join(here, ".git")) or is_bare_repository(here), self._cache)
 
     def __call__(self, path: str) -> str | None:
         start = _existing_lexical(os.path.abspath(path))
@@ -140,195 +142,176 @@ def _existing_lexical(path: str) -> str:
     return here
 
 
+
 # -- revisions -----------------------------------------------------------------
 
-def _is_shallow(repo) -> bool:
-    common = getattr(repo, "common_dir", None) or repo.git_dir
-    return os.path.isfile(os.path.join(common, "shallow"))
+@dataclass(frozen=True)
+class Revision:
+    """A repository and the commit a revision names in it."""
+
+    top: str  # the work tree's top folder, or the bare repository
+    git_dir: str
+    commit: str  # full object id
 
 
-def resolve_commit(repo, rev: str):
-    """The commit REV names in ``repo``; RevisionError (with advice) when it cannot be used.
+def _shallow(git_dir: str) -> bool:
+    from cim_cli.gitrepo import GitFailed, run_git
 
-    gitpython's ``rev_parse`` is tried first; git's own ``rev-parse`` is the
-    fallback for syntax gitpython lacks (REV is checked and after
-    ``--end-of-options``). The commit object must really be present: in a
-    shallow clone gitpython happily follows a parent id whose object was
-    never fetched.
+    try:
+        return run_git(git_dir, ["rev-parse", "--is-shallow-repository"]).strip() == b"true"
+    except GitFailed:
+        return os.path.isfile(os.path.join(git_dir, "shallow"))
+
+
+def resolve_commit(top: str, rev: str) -> Revision:
+    """The commit REV names in the repository at ``top``; RevisionError (with advice) when it cannot be used.
+
+    REV is checked and passed after ``--end-of-options``; the commit object
+    must really be present (in a shallow clone a parent may never have been
+    fetched).
     """
+    from cim_cli.gitrepo import GitFailed, git_dir_of, run_git
+
     check_rev(rev)
-    where = repo.working_tree_dir or repo.git_dir
-    obj = None
+    git_dir = git_dir_of(top)
+    if git_dir is None:
+        raise RevisionError(f"{top} is not a git repository git can read")
     try:
-        obj = repo.rev_parse(rev)
-    except Exception:  # noqa: BLE001 - gitpython raises BadName, ValueError, IndexError...
-        obj = None
-    if obj is None:
-        try:
-            sha = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", rev + "^{commit}").strip()
-            obj = repo.commit(sha)
-        except Exception:  # noqa: BLE001
-            obj = None
-    try:
-        while obj is not None and obj.type == "tag":
-            obj = obj.object
-        if obj is not None and obj.type != "commit":
-            raise RevisionError(f"{rev!r} names a {obj.type}, not a commit, in {where}")
-        if obj is not None:
-            obj.tree  # noqa: B018 - reads the commit object: fails when it is missing
-            return obj
-    except RevisionError:
-        raise
-    except Exception:  # noqa: BLE001 - a missing object (shallow history)
-        pass
-    if _is_shallow(repo):
+        out = run_git(git_dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"], ok=(0, 1, 128))
+        sha = out.decode("ascii", "replace").strip()
+        if sha:
+            return Revision(top, git_dir, sha)
+        other = run_git(git_dir, ["rev-parse", "--verify", "--quiet", "--end-of-options", rev], ok=(0, 1, 128)).decode("ascii", "replace").strip()
+        if other:
+            kind = run_git(git_dir, ["cat-file", "-t", other], ok=(0, 1, 128)).decode("ascii", "replace").strip() or "missing object"
+            raise RevisionError(f"{rev!r} names a {kind}, not a commit, in {top}")
+    except GitFailed as exc:
+        raise RevisionError(str(exc)) from None
+    if _shallow(git_dir):
         raise RevisionError(
-            f"revision {rev!r} is not in the history of {where}: this is a shallow clone "
+            f"revision {rev!r} is not in the history of {top}: this is a shallow clone "
             f"(CI checkouts usually are); {SHALLOW_HINT}"
         )
-    raise RevisionError(f"unknown revision {rev!r} in {where} (check the branch, tag or commit id; 'git fetch' if it is remote)")
+    raise RevisionError(f"unknown revision {rev!r} in {top} (check the branch, tag or commit id; 'git fetch' if it is remote)")
 
 
 # -- reading trees ----------------------------------------------------------------
 
 def _safe_name(name: str) -> bool:
-    """A tree entry name that is safe to create in a folder (git fsck would refuse the others)."""
-    return bool(name) and name not in (".", "..") and name.lower() != ".git" and not any(c in name for c in "/\\\0")
+    """A tree entry name a portfolio folder may have (git fsck would refuse the others)."""
+    return bool(name) and name not in (".", "..") and name.lower() != ".git" and not any(c in name for c in "\\\0")
 
 
-def _subtree(tree, rel: str):
-    """The tree at ``rel`` (``/``-separated) below ``tree``, or None."""
-    if not rel:
-        return tree
-    try:
-        item = tree / rel
-    except KeyError:
-        return None
-    return item if item.type == "tree" else None
+def _parents(path: str) -> Iterator[str]:
+    """The folders above a "/"-separated path, nearest first, ending with "" (the top)."""
+    while path:
+        path = path.rpartition("/")[0]
+        yield path
 
 
-def tree_portfolios(tree, prefix: str = "") -> Iterator[str]:
-    """Repository paths of the portfolios in ``tree``, sorted, with :func:`cim_cli.batch.discover`'s rules.
+@dataclass
+class TreeCohort:
+    """What :func:`tree_portfolios` finds: portfolio paths and the submodules it skipped."""
 
-    A tree with a ``student.yaml`` entry is a portfolio (not searched further);
-    hidden folders and ``node_modules`` are skipped; a symlink is a blob in git,
-    so a symlinked folder is never followed.
+    portfolios: list[str] = field(default_factory=list)
+    submodules: list[str] = field(default_factory=list)
+
+
+def tree_portfolios(entries: Iterable, prefix: str = "") -> TreeCohort:
+    """Repository paths of the portfolios at and below ``prefix`` in a tree listing, with discovery's rules.
+
+    ``entries`` are :class:`cim_cli.gitrepo.TreeEntry` values. A folder with
+    a ``student.yaml`` entry is a portfolio (not searched further); hidden
+    folders, ``node_modules`` and names git itself would refuse are skipped; a
+    symlink is a blob in git, so a symlinked folder is never followed; a
+    submodule is another repository: skipped, and named in ``submodules``.
     """
-    stack = [(tree, prefix)]
-    while stack:
-        current, path = stack.pop()
-        entries = list(current)
-        if any(e.name == STUDENT_FILE and e.type == "blob" for e in entries):
-            yield path
-            continue
-        subtrees = [e for e in entries if e.type == "tree" and not e.name.startswith(".") and e.name not in SKIP_FOLDERS and _safe_name(e.name)]
-        for entry in sorted(subtrees, key=lambda e: e.name, reverse=True):
-            stack.append((entry, f"{path}/{entry.name}" if path else entry.name))
+    start = prefix + "/" if prefix else ""
+
+    def reachable(path: str) -> bool:
+        below = path[len(start):] if path != prefix else ""
+        return all(not skipped_folder(name) and _safe_name(name) for name in below.split("/") if below)
+
+    entries = [e for e in entries if e.path == prefix or e.path.startswith(start)]
+    candidates = {e.path.rpartition("/")[0] for e in entries if e.kind == "blob" and e.path.rpartition("/")[2] == STUDENT_FILE}
+    candidates = {c for c in candidates if (c == prefix or c.startswith(start)) and reachable(c)}
+    # Discovery does not search inside a portfolio: drop candidates below another.
+    found = sorted((c for c in candidates if not any(p in candidates for p in _parents(c) if p == prefix or p.startswith(start))), key=path_key)
+    chosen = set(found)
+    cohort = TreeCohort(found)
+    for e in entries:
+        if e.kind == "commit" and reachable(e.path) and not any(p in chosen for p in _parents(e.path)):
+            cohort.submodules.append(e.path)
+    return cohort
 
 
-def materialise(repo, tree, dest: str) -> None:
-    """Write the files of ``tree`` into the new folder ``dest``.
+def _sources_in(entries: list, portfolios: Sequence[str], display: dict[str, str], git_dir: str) -> list[tuple[str, "GitTreeSource"]]:
+    """A :class:`GitTreeSource` per portfolio path, each holding the entries below it.
 
-    Regular blobs become regular files (content up to the caps, then a
-    placeholder of the right size); symlink blobs become symlinks, made last
-    and never written through (files are created with ``O_EXCL|O_NOFOLLOW``),
-    so even a tree crafted to collide on a case-insensitive disk cannot make
-    cim write outside ``dest``; submodules are skipped.
+    ``ls-tree -r -t`` lists a folder's tree entry and then everything below it
+    before anything else, so each portfolio's entries are one run of the list.
     """
-    os.mkdir(dest, 0o700)
-    budget = MAX_PORTFOLIO_BYTES
-    entries = 0
-    links: list[tuple[bytes, str]] = []
-    stack = [(tree, dest, 0)]
-    nofollow = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    while stack:
-        current, where, depth = stack.pop()
-        for item in current:
-            entries += 1
-            if entries > MAX_ENTRIES:
-                return
-            if not _safe_name(item.name):
+    from cim_cli.load.source import Blob, GitTreeSource
+
+    owned: dict[str, dict[str, Blob]] = {p: {} for p in portfolios}
+    if "" in owned:  # the top of the repository is a portfolio: everything is in it
+        owned[""] = {e.path: Blob(e.mode, e.kind, e.oid, e.size) for e in entries}
+    else:
+        bucket: dict[str, Blob] | None = None
+        start = ""
+        for e in entries:
+            if bucket is not None and e.path.startswith(start):
+                bucket[e.path[len(start):]] = Blob(e.mode, e.kind, e.oid, e.size)
                 continue
-            target = os.path.join(where, item.name)
-            if item.type == "tree":
-                if depth < MAX_DEPTH:
-                    try:
-                        os.mkdir(target, 0o700)
-                    except OSError:
-                        continue
-                    stack.append((item, target, depth + 1))
-                continue
-            if item.type != "blob":
-                continue  # a submodule ("commit") is another repository: not part of this portfolio
-            info = repo.odb.info(item.binsha)
-            if item.mode & _S_IFMT == _S_IFLNK:
-                if info.size <= MAX_LINK_TARGET:
-                    links.append((repo.odb.stream(item.binsha).read(), target))
-                continue
-            try:
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | nofollow, 0o600)
-            except OSError:
-                continue  # a name that collides (case-insensitive disk) or cannot exist here
-            try:
-                if info.size <= MAX_BLOB_BYTES and info.size <= budget:
-                    data = repo.odb.stream(item.binsha).read()
-                    budget -= len(data)
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view):]
-                else:
-                    os.ftruncate(fd, info.size)
-            finally:
-                os.close(fd)
-    for data, target in links:
-        if b"\0" in data:
-            continue
-        try:
-            os.symlink(os.fsdecode(data), target)
-        except (OSError, ValueError):
-            continue
+            bucket = owned.get(e.path) if e.kind == "tree" else None
+            start = e.path + "/"
+    return [(display[p], GitTreeSource(display[p], git_dir, owned[p])) for p in portfolios]
 
 
 # -- checking at a revision -------------------------------------------------------
 
 @dataclass
-class RevisionCheckout:
-    """Portfolios materialised from a revision: (display path, folder to load), sorted."""
+class RevisionCohort:
+    """Portfolios read from a revision: (display path, source to load), and notes for people."""
 
     rev: str
-    portfolios: list[tuple[str, str]] = field(default_factory=list)
-    # Portfolios found outside any git repository: they have no revisions.
-    unversioned: list[str] = field(default_factory=list)
-    # Roots that did not exist at the revision.
-    absent: list[str] = field(default_factory=list)
+    portfolios: list[tuple[str, object]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _display(root: str, rel_from_root: str) -> str:
     return os.path.join(root, *rel_from_root.split("/")) if rel_from_root else root
 
 
-@contextmanager
-def checkout_revision(paths: Sequence[str], rev: str, *, discover: bool) -> Iterator[RevisionCheckout]:
-    """Materialise portfolios as committed at ``rev`` into a temporary folder, removed on exit.
+def _repo_or_portfolio(path: str, files: set[str], folders: set[str]) -> str | None:
+    if ".git" in files or ".git" in folders or ("HEAD" in files and "objects" in folders and "refs" in folders):
+        return "repo"
+    if STUDENT_FILE in files:
+        return "portfolio"
+    return None
+
+
+def revision_cohort(paths: Sequence[str], rev: str, *, discover: bool) -> RevisionCohort:
+    """The portfolios under ``paths`` as committed at ``rev``, each as a source to load.
 
     With ``discover`` the paths are roots searched for portfolios (in the tree
-    at REV, or for repositories when a root is a folder of clones); without,
-    each path must itself be a portfolio at REV (else RevisionError).
+    at REV, or for repositories when a root is a folder of clones or bare
+    repositories); without, each path must itself be a portfolio at REV
+    (else RevisionError). Nothing is read but tree listings here.
     """
     import shutil
-    import tempfile
 
-    from cim_cli.gitrepo import GitUnavailable, git_available, open_repo
+    from cim_cli.gitrepo import GitFailed, is_bare_repository, ls_tree
 
     check_rev(rev)
-    if not git_available():
+    if shutil.which("git") is None:
         raise RevisionError("git is not installed on this machine (install git to use --rev)")
     finder = RepoFinder()
-    result = RevisionCheckout(rev)
-    # repository root -> [(display root, rel of the root in the repo)]
+    result = RevisionCohort(rev)
+    # repository top -> [(display root, rel of the root in the repository)]
     jobs: dict[str, list[tuple[str, str]]] = {}
     for path in paths:
-        top = finder(path)
+        top = os.path.realpath(path) if is_bare_repository(path) else finder(path)
         if top is not None:
             jobs.setdefault(top, []).append((path, _rel_posix(path, top)))
             continue
@@ -336,67 +319,59 @@ def checkout_revision(paths: Sequence[str], rev: str, *, discover: bool) -> Iter
             raise RevisionError(f"{path} is not inside a git repository, so it has no revision {rev!r}")
         if not os.path.isdir(path):
             raise RevisionError(f"{path}: no such folder")
-        from cim_cli.batch import walk
-
         for folder, kind in walk(path, _repo_or_portfolio):
             if kind == "repo":
                 jobs.setdefault(os.path.realpath(folder), []).append((folder, ""))
             else:
-                result.unversioned.append(folder)
-    temp = tempfile.mkdtemp(prefix="cim-rev-")
-    try:
-        for top in sorted(jobs):
+                result.notes.append(f"{folder} is not in a git repository, so it has no revision {rev!r}; skipped")
+    for top in sorted(jobs):
+        revision = resolve_commit(top, rev)
+        for display_root, rel in jobs[top]:
             try:
-                with open_repo(top) as repo:
-                    commit = resolve_commit(repo, rev)
-                    for display_root, rel in jobs[top]:
-                        sub = _subtree(commit.tree, rel)
-                        if not discover:
-                            if sub is None or not any(e.name == STUDENT_FILE and e.type == "blob" for e in sub):
-                                raise RevisionError(f"{display_root} is not a portfolio at {rev} (no {STUDENT_FILE} committed there)")
-                            found = [(display_root, sub)]
-                        elif sub is None:
-                            result.absent.append(display_root)
-                            continue
-                        else:
-                            found = [(_display(display_root, prel), _subtree(sub, prel)) for prel in tree_portfolios(sub)]
-                        for display, tree in found:
-                            dest = os.path.join(temp, f"p{len(result.portfolios)}")
-                            materialise(repo, tree, dest)
-                            result.portfolios.append((display, dest))
-            except GitUnavailable as exc:
+                entries = ls_tree(revision.git_dir, revision.commit, rel)
+            except GitFailed as exc:
                 raise RevisionError(str(exc)) from None
-        if discover:
-            result.portfolios.sort(key=lambda item: path_key(item[0]))
-        else:  # validate reports in the order the portfolios were given
-            rank = {path: i for i, path in enumerate(paths)}
-            result.portfolios.sort(key=lambda item: rank[item[0]])
-        yield result
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+            root_entry = next((e for e in entries if e.path == rel), None) if rel else None
+            if rel and (root_entry is None or root_entry.kind != "tree"):
+                if not discover:
+                    raise RevisionError(f"{display_root} is not a portfolio at {rev} (no {STUDENT_FILE} committed there)")
+                result.notes.append(f"{display_root} did not exist at {rev}")
+                continue
+            if not discover:
+                if not any(e.path == (f"{rel}/{STUDENT_FILE}" if rel else STUDENT_FILE) and e.kind == "blob" for e in entries):
+                    raise RevisionError(f"{display_root} is not a portfolio at {rev} (no {STUDENT_FILE} committed there)")
+                found = [rel]
+            else:
+                tree = tree_portfolios(entries, rel)
+                found = tree.portfolios
+                start = rel + "/" if rel else ""
+                result.notes += [
+                    f"{_display(display_root, sub[len(start):])} is a git submodule (another repository) at {rev}; skipped: check it in its own clone"
+                    for sub in tree.submodules
+                ]
+            start = rel + "/" if rel else ""
+            display = {p: _display(display_root, p[len(start):] if p != rel else "") for p in found}
+            result.portfolios += _sources_in(entries, found, display, revision.git_dir)
+    if discover:
+        result.portfolios.sort(key=lambda item: path_key(item[0]))
+    else:  # validate reports in the order the portfolios were given
+        rank = {path: i for i, path in enumerate(paths)}
+        result.portfolios.sort(key=lambda item: rank[item[0]])
+    return result
 
 
 @contextmanager
-def sources(paths: Sequence[str], rev: str | None) -> Iterator[list[tuple[str, str]]]:
-    """(path to show, folder to load) for each portfolio path, in order: itself, or its copy at ``rev``."""
+def sources(paths: Sequence[str], rev: str | None) -> Iterator[list[tuple[str, object]]]:
+    """(path to show, what to load) for each portfolio path, in order: itself, or its source at ``rev``."""
     if rev is None:
         yield [(p, p) for p in paths]
         return
-    with checkout_revision(paths, rev, discover=False) as checkout:
-        yield checkout.portfolios
+    from cim_cli.gitrepo import close_object_readers
 
-
-def _repo_or_portfolio(path: str, files: set[str], folders: set[str]) -> str | None:
-    if ".git" in files or ".git" in folders:
-        return "repo"
-    if STUDENT_FILE in files:
-        return "portfolio"
-    return None
-
-
-def path_key(path: str) -> tuple[str, ...]:
-    """Sort key of a path: by components, so ``a/b`` sorts with ``a``, before ``a-b``."""
-    return tuple(path.replace(os.sep, "/").split("/"))
+    try:
+        yield revision_cohort(paths, rev, discover=False).portfolios
+    finally:
+        close_object_readers()
 
 
 # -- what changed -----------------------------------------------------------------
@@ -405,120 +380,163 @@ def _z_paths(raw: bytes) -> list[str]:
     return [os.fsdecode(p) for p in raw.split(b"\0") if p]
 
 
-def _status_paths(repo) -> list[str]:
-    """Repository paths with uncommitted changes: staged, unstaged, untracked, deleted."""
-    raw = repo.git.status(
-        "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all",
-        stdout_as_string=False, strip_newline_in_stdout=False,
-    )
+def _status_paths(top: str, git_dir: str, pathspecs: Sequence[str], timeout: float) -> list[str]:
+    """Repository paths with uncommitted changes (staged, unstaged, untracked, deleted) under ``pathspecs``.
+
+    The work tree is named explicitly (``--work-tree``), so a ``core.worktree``
+    in the repository's config cannot make git scan another folder (or the
+    whole disk); ``timeout`` bounds it anyway.
+    """
+    from cim_cli.gitrepo import run_git
+
+    args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--ignore-submodules=all"]
+    raw = run_git(git_dir, [*args, "--", *pathspecs] if pathspecs else args, work_tree=top, filters=True, timeout=timeout)
     # Entries are "XY path"; with --no-renames there is never a second path.
     return [entry[3:] for entry in _z_paths(raw) if len(entry) > 3]
 
 
-def _head_commit(repo):
-    try:
-        return repo.head.commit
-    except ValueError:  # an unborn branch: no commit yet
-        return None
+def _committed_paths(revision: Revision, pathspecs: Sequence[str]) -> list[str]:
+    """Paths that differ between the commit and HEAD (trees only: the work tree is not read)."""
+    from cim_cli.gitrepo import run_git
 
-
-def _committed_paths(repo, base) -> list[str]:
-    head = _head_commit(repo)
-    if head is None:
-        return []
-    raw = repo.git.diff(
-        "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all",
-        base.hexsha, head.hexsha,
-        stdout_as_string=False, strip_newline_in_stdout=False,
-    )
-    return _z_paths(raw)
-
-
-def _group_by_repo(portfolios: Iterable[str], finder: RepoFinder) -> tuple[dict[str, list[str]], list[str]]:
-    groups: dict[str, list[str]] = {}
-    outside: list[str] = []
-    for p in portfolios:
-        top = finder(p)
-        if top is None:
-            outside.append(p)
-        else:
-            groups.setdefault(top, []).append(p)
-    return groups, outside
-
-
-def _touches(rel: str, changed: Iterable[str]) -> int:
-    """How many changed paths lie in the portfolio at ``rel`` (or are a programme file above it)."""
-    from cim_cli.programme import PROGRAMME_FILE
-
-    prefix = rel + "/" if rel else ""
-    count = 0
-    for path in changed:
-        if path.startswith(prefix):
-            count += 1
-            continue
-        folder, _, name = path.rpartition("/")
-        if name == PROGRAMME_FILE and (not folder or rel == folder or rel.startswith(folder + "/")):
-            count += 1  # the rules that apply to this portfolio changed
-    return count
+    head = run_git(revision.git_dir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ok=(0, 1, 128)).strip()
+    if not head:
+        return []  # an unborn branch: no commit yet
+    args = ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all",
+            revision.commit, head.decode("ascii")]
+    return _z_paths(run_git(revision.git_dir, [*args, "--", *pathspecs] if pathspecs else args))
 
 
 @dataclass
 class Changes:
     """Result of :func:`changed_since`."""
 
-    changed: list[str]  # portfolios with changes, in the order given
+    changed: list[str]  # portfolios with changes, sorted by path
     # Portfolios outside any repository: nothing to compare, so they are checked.
     unversioned: list[str]
+    # Portfolio -> paths with uncommitted changes in it (from the same git status).
+    uncommitted: dict[str, int] = field(default_factory=dict)
 
 
-def changed_since(portfolios: Sequence[str], rev: str) -> Changes:
-    """The portfolios (folders in the work tree) with any change between REV and the work tree."""
-    from cim_cli.gitrepo import GitUnavailable, git_available, open_repo
+def _ancestor_programmes(rel: str) -> list[str]:
+    """Pathspecs of the programme files that can judge portfolios below ``rel`` from above it."""
+    from cim_cli.programme import PROGRAMME_FILE
+
+    return [f"{folder}/{PROGRAMME_FILE}" if folder else PROGRAMME_FILE for folder in _parents(rel)]
+
+
+def _changes_in_repo(top: str, roots: list[tuple[str, str]], rev: str, out: Changes, selected: dict[str, str]) -> None:
+    """Select the portfolios under ``roots`` (display root, rel) of one repository with changes since ``rev``."""
+    from cim_cli.gitrepo import GitFailed
+    from cim_cli.programme import PROGRAMME_FILE
+
+    revision = resolve_commit(top, rev)
+    specs: list[str] = []
+    if all(rel for _, rel in roots):
+        for _, rel in roots:
+            specs += [rel, *_ancestor_programmes(rel)]
+    try:
+        committed = _committed_paths(revision, specs)
+        uncommitted = _status_paths(top, revision.git_dir, specs, STATUS_TIMEOUT)
+    except GitFailed as exc:
+        raise RevisionError(str(exc)) from None
+    cache: dict[str, bool] = {}
+    for display_root, rel in roots:
+        start = rel + "/" if rel else ""
+
+        def portfolio_for(path: str) -> str | None:
+            return portfolio_of(os.path.join(display_root, *path[len(start):].split("/")), display_root, cache)
+
+        for kind, paths in (("committed", committed), ("uncommitted", uncommitted)):
+            for path in paths:
+                folder, _, name = path.rpartition("/")
+                if name == PROGRAMME_FILE and (folder == rel or rel.startswith(folder + "/") or not folder):
+                    # The rules of every portfolio below it changed (a file above the root: all of them).
+                    for p in discover([display_root]):
+                        selected.setdefault(os.path.realpath(p), p)
+                    continue
+                if not (path.startswith(start) or not rel):
+                    continue
+                if name == PROGRAMME_FILE and not portfolio_for(path):
+                    below = os.path.join(display_root, *folder[len(start):].split("/")) if folder != rel else display_root
+                    for p in discover([below]) if os.path.isdir(below) else []:
+                        if portfolio_of(p, display_root, cache) == p:
+                            selected.setdefault(os.path.realpath(p), p)
+                    continue
+                p = portfolio_for(path)
+                if p is None:
+                    continue
+                selected.setdefault(os.path.realpath(p), p)
+                if kind == "uncommitted":
+                    out.uncommitted[p] = out.uncommitted.get(p, 0) + 1
+
+
+def changed_since(roots: Sequence[str], rev: str) -> Changes:
+    """The portfolios under ``roots`` with any change between REV and the work tree.
+
+    Costs one tree diff and one ``git status`` per repository, limited to the
+    roots, and a few ``stat`` calls per changed path: not a walk of the cohort.
+    """
+    import shutil
 
     check_rev(rev)
-    if not git_available():
+    if shutil.which("git") is None:
         raise RevisionError("git is not installed on this machine (install git to use --changed-since)")
-    groups, outside = _group_by_repo(portfolios, RepoFinder())
-    selected: set[str] = set(outside)
-    for top in sorted(groups):
-        try:
-            with open_repo(top) as repo:
-                base = resolve_commit(repo, rev)
-                root = os.path.realpath(repo.working_tree_dir)
-                paths = _committed_paths(repo, base) + _status_paths(repo)
-        except GitUnavailable as exc:
-            raise RevisionError(str(exc)) from None
-        for p in groups[top]:
-            if _touches(_rel_posix(p, root), paths):
-                selected.add(p)
-    return Changes([p for p in portfolios if p in selected], outside)
+    finder = RepoFinder()
+    out = Changes([], [])
+    jobs: dict[str, list[tuple[str, str]]] = {}
+    for root in roots:
+        top = finder(root)
+        if top is not None:
+            if os.path.lexists(os.path.join(top, ".git")):  # a bare repository has no work tree to compare
+                jobs.setdefault(top, []).append((root, _rel_posix(root, top)))
+            continue
+        # Not in a repository: a folder of clones, or portfolios outside git.
+        for folder, kind in walk(root, _repo_or_portfolio):
+            if kind == "repo" and os.path.lexists(os.path.join(folder, ".git")):
+                jobs.setdefault(os.path.realpath(folder), []).append((folder, ""))
+            elif kind == "portfolio":
+                out.unversioned.append(folder)
+    selected: dict[str, str] = {os.path.realpath(p): p for p in out.unversioned}
+    for top in sorted(jobs):
+        _changes_in_repo(top, jobs[top], rev, out, selected)
+    out.changed = sorted(selected.values(), key=path_key)
+    return out
 
 
 def uncommitted_changes(portfolios: Sequence[str], workers: int = 8) -> dict[str, int]:
     """Portfolio -> number of paths with uncommitted changes, for portfolios in git work trees.
 
-    One ``git status`` per repository (a monorepo costs one call; a folder of
-    clones one per clone, run a few at a time). Portfolios outside git, and
-    repositories git cannot read, are left out: this only feeds a warning.
+    One ``git status`` per repository, limited to the folder that holds all
+    its portfolios, in the work tree found (never one the repository's config
+    names) and for at most :data:`STATUS_TIMEOUT` seconds. Portfolios outside
+    git, and repositories git cannot read, are left out: this only feeds a warning.
     """
-    groups, _ = _group_by_repo(portfolios, RepoFinder())
-    if not groups:
-        return {}  # nothing in git: not even gitpython is imported
-    from cim_cli.gitrepo import GitUnavailable, git_available, open_repo
+    import shutil
 
-    if not git_available():
+    finder = RepoFinder()
+    groups: dict[str, list[str]] = {}
+    for p in portfolios:
+        top = finder(p)
+        if top is not None and os.path.lexists(os.path.join(top, ".git")):
+            groups.setdefault(top, []).append(p)
+    if not groups or shutil.which("git") is None:
         return {}
+    from cim_cli.gitrepo import git_dir_of
 
     def one(top: str) -> dict[str, int]:
         counts: dict[str, int] = {}
-        try:
-            with open_repo(top) as repo:
-                root = os.path.realpath(repo.working_tree_dir)
-                paths = _status_paths(repo)
-        except (GitUnavailable, Exception):  # noqa: BLE001 - a warning must never fail the run
+        rels = {p: _rel_posix(p, top) for p in groups[top]}
+        common = os.path.commonpath([r or "." for r in rels.values()]) if rels else ""
+        common = "" if common == "." else common.replace(os.sep, "/")
+        git_dir = git_dir_of(top)
+        if git_dir is None:
             return counts
-        for p in groups[top]:
-            rel = _rel_posix(p, root)
+        try:
+            paths = _status_paths(top, git_dir, [common] if common else [], STATUS_TIMEOUT)
+        except Exception:  # noqa: BLE001 - a warning must never fail the run
+            return counts
+        for p, rel in rels.items():
             prefix = rel + "/" if rel else ""
             n = sum(1 for path in paths if path.startswith(prefix))
             if n:
@@ -543,13 +561,14 @@ def uncommitted_changes(portfolios: Sequence[str], workers: int = 8) -> dict[str
 __all__ = [
     "Changes",
     "RepoFinder",
-    "RevisionCheckout",
+    "Revision",
+    "RevisionCohort",
     "RevisionError",
     "changed_since",
     "check_rev",
-    "checkout_revision",
-    "materialise",
+    "path_key",
     "resolve_commit",
+    "revision_cohort",
     "sources",
     "tree_portfolios",
     "uncommitted_changes",

@@ -32,6 +32,8 @@ def status_dict(result: PortfolioResult, programme: Programme) -> dict:
             "max_words": programme.report["max_words"],
             "missing_headings": list(result.missing_headings),
         },
+        "approvals": result.extra.get("approvals", []),
+        "trust": result.extra.get("trust"),
         "errors": result.errors,
         "warnings": result.warnings,
         "next_step": result.next_step,
@@ -79,6 +81,25 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
         console.print(f"Report: {result.report_words} words (needs {rep['min_words']}-{rep['max_words']})")
         for heading in result.missing_headings:
             console.print(f"  missing heading: {rich_safe(heading)}")
+    approvals = result.extra.get("approvals") or []
+    if approvals:
+        console.print("Approvals:")
+        for a in approvals:
+            day = (a["time"] or "")[:10]
+            who = rich_safe(a["approver"] or a["approver_id"] or "?")
+            if a["status"] == "invalid":
+                console.print(f"  [red]✗[/red] {rich_safe(a['file'])} does not count — details: cim verify {rich_safe(result.path)}")
+                continue
+            mark = {"valid": "[green]✓[/green]", "stale": "[yellow]~[/yellow]"}[a["status"]]
+            note = " — files changed since" if a["status"] == "stale" else ""
+            decision = "changes asked" if a["decision"] == "revise" else a["decision"]
+            if not a["effective"]:
+                mark, note = "[dim]·[/dim]", " — superseded"  # history: a later record of its stage decides
+            elif a["decision"] == "revise":
+                mark, note = "[yellow]![/yellow]", ""
+            console.print(f"  {mark} {a['stage']}: {decision} by {who} ({day}){note}")
+            if a["comment"]:
+                console.print(f"      \"{rich_safe(a['comment'])}\"")
     if result.errors or result.warnings:
         console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate{rich_safe(typed_path if typed_path is not None else ' ' + result.path)}")
-    console.print(f"[bold]Next:[/bold] {result.next_step}")
+    console.print(f"[bold]Next:[/bold] {rich_safe(result.next_step)}")

@@ -48,6 +48,7 @@ def test_the_copies_follow_the_schemas_of_the_cim_that_writes(tmp_path):
     assert ".cim/schemas/activity.schema.json" in r.stderr  # said, like every file cim writes
 
 
-def test_no_identifier_or_link_cim_ships_points_at_a_host_that_cannot_resolve():
-    for path in [*(REPO / "cim_cli").rglob("*.py"), *(REPO / "cim_cli" / "schemas").glob("*.json"), *(REPO / "schemas").glob("*.json")]:
+def test_no_schema_id_modeline_or_sarif_link_points_at_a_host_that_cannot_resolve():
+    writers = ["authoring/schemas.py", "authoring/register.py", "authoring/activity.py", "programme.py", "reporters/sarif.py"]
+    for path in [*(REPO / "cim_cli" / "schemas").glob("*.json"), *(REPO / "cim_cli" / w for w in writers)]:
         assert ".invalid" not in path.read_text(encoding="utf-8"), path

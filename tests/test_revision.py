@@ -137,7 +137,17 @@ def test_symlink_blob_stays_a_symlink_and_path_unsafe(tmp_path):
     assert ("path-unsafe", "activities/activity-0.yaml") in rules
 
 
-def test_materialise_caps_big_blobs_with_placeholders(tmp_path, monkeypatch):
+def _tree_source(repo: Path, rel: str = ""):
+    from cim_cli.gitrepo import git_dir_of, ls_tree
+    from cim_cli.load.source import entries_below, GitTreeSource
+
+    git_dir = git_dir_of(str(repo))
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    entries = ls_tree(git_dir, commit, rel)
+    return GitTreeSource(str(repo / rel), git_dir, entries_below(entries, rel))
+
+
+def test_tree_source_reads_from_git_sizes_from_the_listing(tmp_path, monkeypatch):
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -145,18 +155,55 @@ def test_materialise_caps_big_blobs_with_placeholders(tmp_path, monkeypatch):
     (repo / "small.txt").write_text("hello", encoding="utf-8")
     (repo / "sub").mkdir()
     (repo / "sub" / "link").symlink_to("../small.txt")
+    (repo / "sub" / "out").symlink_to("../../outside.txt")
+    (repo / "sub" / "abs").symlink_to("/etc/passwd")
+    (repo / "sub" / "loop").symlink_to("loop")
     commit_all(repo, "files")
-    monkeypatch.setattr(revision, "MAX_BLOB_BYTES", 1000)
-    with open_repo(str(repo)) as r:
-        dest = tmp_path / "out"
-        revision.materialise(r, r.head.commit.tree, str(dest))
-    assert (dest / "big.bin").stat().st_size == 5000
-    assert (dest / "big.bin").read_bytes() == b"\0" * 5000  # a placeholder: never read from git
-    assert (dest / "small.txt").read_text(encoding="utf-8") == "hello"
-    assert os.readlink(dest / "sub" / "link") == "../small.txt"
+    shutil.rmtree(repo / "sub")
+    (repo / "small.txt").write_text("changed on disk", encoding="utf-8")
+    source = _tree_source(repo)
+    from cim_cli.load import files
+    from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
+
+    big = source.resolve("big.bin")
+    assert (big.status, big.size) == (OK, 5000)
+    with pytest.raises(files.ReadError) as too_big:
+        source.read_bytes(big, 1000)
+    assert too_big.value.rule == "file-too-large"
+    assert source.read_total == 0  # the size came from the listing: nothing was read
+    link = source.resolve("sub/link")
+    assert link.status == OK and source.read_text(link, 100) == "hello"  # the committed text, not the disk's
+    assert source.resolve("sub/out").status == UNSAFE
+    assert source.resolve("sub/abs").status == UNSAFE
+    assert source.resolve("sub/loop").status == MISSING
+    assert source.resolve("sub").status == NOT_REGULAR
+    assert source.resolve("../x").status == UNSAFE
+    assert source.resolve("nope").status == MISSING
+    assert source.list_folder("sub").names == ("abs", "link", "loop", "out")
+    import hashlib
+    assert source.sha256(big) == hashlib.sha256(b"x" * 5000).hexdigest()
+
+
+def test_tree_source_budget_is_a_finding(tmp_path):
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "a.md").write_text("a" * 300, encoding="utf-8")
+    (repo / "b.md").write_text("b" * 300, encoding="utf-8")
+    commit_all(repo, "files")
+    source = _tree_source(repo)
+    source.budget = 500
+    from cim_cli.load import files
+
+    source.read_bytes(source.resolve("a.md"), 1000)
+    with pytest.raises(files.ReadError) as over:
+        source.read_bytes(source.resolve("b.md"), 1000)
+    assert over.value.rule == "file-too-large" and "MiB" in over.value.message
 
 
 def test_tree_portfolios_follow_discovery_rules(tmp_path):
+    from cim_cli.gitrepo import git_dir_of, ls_tree
+
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
@@ -164,8 +211,9 @@ def test_tree_portfolios_follow_discovery_rules(tmp_path):
         (repo / rel).mkdir(parents=True)
         (repo / rel / "student.yaml").write_text("student_id: x\n", encoding="utf-8")
     commit_all(repo, "tree")
-    with open_repo(str(repo)) as r:
-        assert list(revision.tree_portfolios(r.head.commit.tree)) == ["a/p1", "b/p2"]
+    entries = ls_tree(git_dir_of(str(repo)), git(repo, "rev-parse", "HEAD").strip())
+    assert revision.tree_portfolios(entries).portfolios == ["a/p1", "b/p2"]
+    assert revision.tree_portfolios(entries, "a").portfolios == ["a/p1"]
 
 
 # -- bad revisions --------------------------------------------------------------------
@@ -365,3 +413,26 @@ def test_check_rev_refuses_option_like_text():
             revision.check_rev(bad)
     for good in ("HEAD", "HEAD~2", "main", "origin/main", "v1.0^{commit}", "a" * 40):
         revision.check_rev(good)
+
+
+def test_evidence_rules_read_the_tree_at_the_revision(tmp_path):
+    """evidence-location follows links inside the tree; evidence-digest hashes the blob: the same findings as on disk."""
+    import hashlib
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    p = write_portfolio(repo / "p", "p")
+    record = p / "activities" / "activity-0.yaml"
+    proof = p / "evidence" / "activity-0" / "certificate.pdf"
+    os.symlink("../../student.yaml", p / "evidence" / "activity-0" / "link.pdf")
+    wrong = hashlib.sha256(proof.read_bytes() + b"x").hexdigest()
+    lines = [line for line in record.read_text().splitlines() if not line.startswith("evidence")]
+    lines = [line for line in lines if not line.startswith(("  -", "    "))]
+    record.write_text("\n".join(lines) + f"\nevidence:\n  - path: evidence/activity-0/certificate.pdf\n    sha256: {wrong}\n  - path: evidence/activity-0/link.pdf\n")
+    commit_all(repo, "evidence")
+    on_disk = {(f["rule"], f["file"], f["line"]) for f in _json(invoke("validate", str(p), "-f", "json"))["p"]["findings"]}
+    assert {r for r, _, _ in on_disk} >= {"evidence-digest", "evidence-location"}
+    shutil.rmtree(p)
+    at_rev = {(f["rule"], f["file"], f["line"]) for f in _json(invoke("validate", str(p), "--rev", "HEAD", "-f", "json"))["p"]["findings"]}
+    assert at_rev == on_disk

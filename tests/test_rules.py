@@ -162,6 +162,10 @@ CASES = {
         {**complete_activity("cafe"), "report.md": full_report() + "![me](https://example.com/me.jpg)\n"},
         [("file-missing", "report.md", 23)],
     ),
+    "approvals folder holding something else": (
+        {**complete_activity("cafe"), "approvals/notes.txt": "approved!"},
+        [("approval-invalid", "approvals/notes.txt", None)],
+    ),
     # Judged by the built-in defaults: any programme.yaml inside differs (see test_programme_trust).
     "programme inside": (
         {**complete_activity("cafe"), "programme.yaml": "requirements:\n  min_activities: 1\n"},
@@ -181,8 +185,8 @@ def test_every_rule_is_documented_and_has_a_case():
     for rule_id, module in RULES.items():
         assert module.__doc__ and len(module.__doc__.strip()) > 40, rule_id
         assert module.SEVERITY in ("error", "warning")
-    # file-too-large is covered in test_hostile; everything else here.
-    assert set(RULES) - covered == {"file-too-large"}
+    # file-too-large is covered in test_hostile, approval-stale (it needs keys) in test_trust_approvals; everything else here.
+    assert set(RULES) - covered == {"file-too-large", "approval-stale"}
 
 
 def test_report_headings_one_finding_per_missing_heading(make_portfolio):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from types import ModuleType
 
 from cim_cli.checks import (
+    approval_invalid,
+    approval_stale,
     activity_duplicate,
     category,
     dates,
@@ -57,6 +59,8 @@ _MODULES: tuple[ModuleType, ...] = (
     report_words,
     report_headings,
     report_structure,
+    approval_invalid,
+    approval_stale,
     programme_in_portfolio,
 )
 

@@ -25,7 +25,7 @@ from cim_cli import __version__
 from cim_cli.cli.common import EXIT_USAGE
 
 # Modules in this package that add commands.
-COMMAND_MODULES = ("check", "authoring", "batch", "programme_cmd")
+COMMAND_MODULES = ("check", "authoring", "batch", "programme_cmd", "trust_cmd")
 # Top-level command name -> the module that registers it.
 COMMANDS = {
     "validate": "check",
@@ -40,14 +40,17 @@ COMMANDS = {
     "log": "authoring",
     "batch": "batch",
     "programme": "programme_cmd",
+    "keys": "trust_cmd",
+    "approve": "trust_cmd",
+    "verify": "trust_cmd",
 }
 # Who uses each command: `cim --help` lists the commands in these panels, in
 # this order. A command missing here is listed under "Other commands".
 PANELS = {
     "Students: build your portfolio": ("init", "activity", "evidence", "diary", "report", "status", "log"),
-    "Checking, in CI and anywhere": ("validate", "rules"),
+    "Checking, in CI and anywhere": ("validate", "verify", "rules"),
     "Certificate administrators": ("batch", "export"),
-    "Academic staff": (),
+    "Academic staff": ("approve", "keys"),
     "Programme office": ("programme",),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}

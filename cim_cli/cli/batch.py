@@ -87,7 +87,7 @@ def _show_progress(out: Optional[str], fmt: str) -> bool:
 def batch(
     roots: List[str] = typer.Argument(..., click_type=NAMED, metavar="ROOT...", help="Folders to search for portfolios (folders with student.yaml)."),
     programme: Optional[str] = programme_option(),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: one per CPU). 1 checks in this process: fastest for a few portfolios, easiest to debug, but no crash isolation."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Worker processes (default: one per CPU the load average leaves free; 1 for a few portfolios or a busy machine). 1 checks in this process: easiest to debug, but no crash isolation."),
     stage: Optional[str] = typer.Option(None, "--stage", callback=check_stage, metavar="STAGE", help=f"Only report portfolios at exactly STAGE ({', '.join(STAGES)}); --stage ready-for-review is the administrator's inbox."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     out: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the output to FILE (atomically) instead of stdout."),
@@ -107,6 +107,7 @@ def batch(
     from cim_cli.checks import rule_infos
     from cim_cli.programme import ProgrammeError
     from cim_cli.reporters import make_reporter, run_context
+    from cim_cli.gitrepo import is_bare_repository
     from cim_cli.revision import RevisionError, uncommitted_changes
 
     if rev is not None and changed_since is not None:
@@ -121,6 +122,8 @@ def batch(
                 say(f"cim: {note}")
             if not found.portfolios and changed_since is None:
                 say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
+                if rev is None and any(is_bare_repository(r) for r in roots):
+                    say("cim: a bare git repository has no work tree: check what is committed with --rev REV (e.g. --rev HEAD)")
             resolver = programme_resolver_or_exit(programme)
             try:
                 tasks = lib.plan(found.portfolios, resolver)
@@ -134,7 +137,13 @@ def batch(
                     # Every programme file is known (plan ran discovery): the header names one only if it judged all.
                     context = run_context(__version__, resolver.programmes, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
                     reporter = make_reporter(fmt.value, stream, context)
-                    for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(), timeout=timeout):
+                    budget = None
+                    if rev is not None:
+                        from cim_cli.revision import MAX_RUN_READ
+
+                        budget = lib.ReadBudget(MAX_RUN_READ)
+                    workers = jobs or lib.default_jobs(len(tasks))
+                    for result in lib.run(tasks, resolver.programmes, jobs=workers, timeout=timeout, budget=budget):
                         progress.advance()
                         # --stage filters what is reported (and so the exit code); a
                         # portfolio that could not be checked has no stage: always shown.
@@ -151,7 +160,8 @@ def batch(
         raise fail(str(exc)) from None
     if rev is None:
         # A warning for people, not a finding: findings depend only on the files checked.
-        dirty = uncommitted_changes([t.display for t in tasks])
+        # --changed-since already ran the one git status this needs.
+        dirty = found.uncommitted if found.uncommitted is not None else uncommitted_changes([t.display for t in tasks])
         for path in sorted(dirty, key=lib.path_key):
             n = dirty[path]
             say(f"cim: warning: {path} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from typing import List, Optional
@@ -117,24 +118,82 @@ def status(
 
 
 def export(
-    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help=PORTFOLIO_HELP, show_default=False),
-    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="The summary's format."),
+    paths: Optional[List[str]] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]...", help="A portfolio folder (default: the portfolio you are in); or several, or a folder of portfolios (a cohort: needs -o DIR).", show_default=False),
+    fmt: ExportFormat = typer.Option(..., "--format", "-f", help="The summary's format (a cohort: json, markdown or html)."),
     programme: Optional[str] = programme_option(),
-    out: Optional[str] = output_option(),
+    out: Optional[str] = output_option("Write to FILE (atomically) instead of stdout; for a cohort, the folder DIR to write the pages and index into."),
     delimiter: Delimiter = delimiter_option(),
+    force: bool = typer.Option(False, "--force", help="Cohort: write into a folder that holds files cim did not write (same names are replaced)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, metavar="N", help="Cohort: worker processes (as for cim batch)."),
 ) -> None:
-    """Export the summary of activities (student, activities, evidence, totals, stage)."""
+    """Export the summary of activities (student, activities, evidence, totals, stage).
+
+    Several portfolios, or a folder of them, export into -o DIR: one file per
+    portfolio and an index page (index.html, index.md or index.json) listing
+    them by stage.
+    """
+    from cim_cli.exporters.cohort import is_cohort_request
+
+    if paths and is_cohort_request(paths):
+        raise typer.Exit(_export_cohort(paths, fmt.value, programme, out, force, jobs))
+    from cim_cli.engine import check_portfolio
     from cim_cli.exporters import export_portfolio
     from cim_cli.load.portfolio import load_portfolio
-    from cim_cli.engine import check_portfolio
 
-    portfolio = portfolio_argument(portfolio)
+    portfolio = portfolio_argument(paths[0] if paths else None)
     prog = load_programme_or_exit(programme, portfolio)
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
     with output(out) as stream:
         export_portfolio(fmt.value, loaded, result, prog, stream, delimiter=delimiter.value)
     raise typer.Exit(exit_code([result], strict=False, require=None))
+
+
+def _export_cohort(roots: List[str], fmt: str, programme: Optional[str], out: Optional[str], force: bool, jobs: Optional[int]) -> int:
+    """``cim export ROOT... -o DIR``: batch's run, each worker writing its page; then the index."""
+    import functools
+
+    from cim_cli import batch as lib
+    from cim_cli.cli.common import say
+    from cim_cli.exporters import cohort
+    from cim_cli.programme import ProgrammeError
+    from cim_cli.textsafe import visible
+
+    if fmt not in cohort.FORMATS:
+        raise fail(f"a cohort exports as html, markdown or json, not {fmt}; for one table of every portfolio use: cim batch --format csv")
+    if out in (None, "-"):
+        raise fail("a cohort export writes one file per portfolio: give the folder to write them into with -o DIR")
+    for root in roots:
+        if not os.path.isdir(root):
+            raise fail(f"{root}: no such folder")
+    try:
+        previous = cohort.prepare_folder(out, force)
+    except cohort.CohortExportError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"{out}: cannot be written ({exc.strerror})") from None
+    displays = lib.discover(roots)
+    names = cohort.page_names(displays, roots, fmt)
+    try:
+        cohort.check_targets(out, names, fmt, previous, force)
+    except cohort.CohortExportError as exc:
+        raise fail(str(exc)) from None
+    resolver = programme_resolver_or_exit(programme)
+    try:
+        tasks = lib.plan([(p, p) for p in displays], resolver)
+    except ProgrammeError as exc:
+        raise programme_error(exc) from None
+    index = cohort.CohortIndex(fmt, resolver.programmes[tasks[0].programme].title if tasks else "")
+    write = functools.partial(cohort.write_page, fmt=fmt, folder=out, names=names)
+    for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(len(tasks)), then=write):
+        index.add(result)
+    cohort.finish(out, index, previous)
+    failed = index.failed
+    for entry in failed:
+        say(f"cim: {visible(entry.path)} was not exported: {visible(entry.message)}")
+    if sys.stderr.isatty():  # chatter only for a person watching
+        say(f"cim: exported {len(index.entries) - len(failed)} of {len(index.entries)} portfolios to {out} ({cohort.INDEX[fmt]} lists them)")
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 class RulesFormat(str, Enum):

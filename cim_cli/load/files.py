@@ -30,9 +30,12 @@ class Resolved:
     """Outcome of resolving a portfolio-relative path."""
 
     status: str  # OK, MISSING, UNSAFE, NOT_REGULAR
-    path: str | None  # absolute filesystem path when status is OK
+    path: str | None  # absolute filesystem path when status is OK (a git object id for a tree source)
     reason: str = ""
     size: int | None = None
+    # Where the path really leads (symbolic links followed), relative to the
+    # portfolio root and '/'-separated, when status is OK.
+    real: str | None = None
 
 
 def is_unsafe_spelling(rel: str) -> str:
@@ -102,7 +105,7 @@ class Resolver:
         if not stat.S_ISREG(st.st_mode):
             kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
             return Resolved(NOT_REGULAR, None, f"is {kind}")
-        return Resolved(OK, real, "", st.st_size)
+        return Resolved(OK, real, "", st.st_size, os.path.relpath(real, self.root_real).replace(os.sep, "/"))
 
 
 def resolve(root_real: str, rel: str) -> Resolved:
@@ -179,28 +182,6 @@ def read_bytes(path: str, limit: int) -> bytes:
         if len(data) > limit:
             raise ReadError("file-too-large", f"is larger than the limit of {limit:,} bytes")
         return data
-    except OSError as exc:
-        raise ReadError("file-missing", f"cannot be read ({exc.strerror})") from None
-    finally:
-        os.close(fd)
-
-
-def sha256_of(path: str) -> str:
-    """SHA-256 (hex) of a regular file, read in chunks without ever blocking (see :func:`read_bytes`)."""
-    import hashlib
-
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise ReadError("file-missing", f"cannot be opened ({exc.strerror})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ReadError("path-unsafe", "is not a regular file; it was not opened")
-        digest = hashlib.sha256()
-        while chunk := os.read(fd, 1 << 20):
-            digest.update(chunk)
-        return digest.hexdigest()
     except OSError as exc:
         raise ReadError("file-missing", f"cannot be read ({exc.strerror})") from None
     finally:

@@ -1,4 +1,9 @@
-"""Load a portfolio folder into the model: every read goes through :mod:`files`.
+"""Load a portfolio into the model: every read goes through a :class:`~cim_cli.load.source.Source`.
+
+The source is a folder on disk (:class:`~cim_cli.load.source.DiskSource`,
+the default for a path) or a git tree at a revision
+(:class:`~cim_cli.load.source.GitTreeSource`); the loader reads both the
+same way, so ``--rev`` gives the findings the same files on disk would.
 
 Nothing here raises for bad content: each problem is recorded on the model
 (as a :class:`LoadProblem` or a :class:`FileRef` status) for the rule modules
@@ -11,6 +16,7 @@ import os
 import re
 
 from cim_cli.load import files
+from cim_cli.load.source import UNREADABLE, DiskSource, Source
 from cim_cli.load.yamlsafe import parse_yaml
 from cim_cli.model import (
     MISSING,
@@ -70,16 +76,15 @@ def default_reflection(slug: str) -> str:
     return f"{REFLECTIONS_DIR}/{slug}.md"
 
 
-def load_portfolio(root: str) -> Portfolio:
-    """Read the portfolio at ``root`` (a folder that holds student.yaml)."""
-    return _Loader(root).load()
+def load_portfolio(root: str | Source) -> Portfolio:
+    """Read the portfolio at ``root``: a folder that holds student.yaml, or a :class:`Source`."""
+    return _Loader(DiskSource(root) if isinstance(root, str) else root).load()
 
 
 class _Loader:
-    def __init__(self, root: str) -> None:
-        self.root = root
-        self.resolver = files.Resolver(root)
-        self.real = self.resolver.root_real
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.root = source.root
         self.problems: list[LoadProblem] = []
 
     def load(self) -> Portfolio:
@@ -93,35 +98,33 @@ class _Loader:
         """The digest of a programme.yaml in the portfolio, to compare with the file that judges it."""
         import hashlib
 
-        where = self.resolver.resolve(PROGRAMME_FILE)
+        where = self.source.resolve(PROGRAMME_FILE)
         if where.status == MISSING:
             return None
         if where.status != OK or where.path is None:
             return LocalProgramme(PROGRAMME_FILE, None, where.reason)
         try:
-            return LocalProgramme(PROGRAMME_FILE, hashlib.sha256(files.read_bytes(where.path, files.MAX_YAML_BYTES)).hexdigest())
+            return LocalProgramme(PROGRAMME_FILE, hashlib.sha256(self.source.read_bytes(where, files.MAX_YAML_BYTES)).hexdigest())
         except files.ReadError as exc:
             return LocalProgramme(PROGRAMME_FILE, None, exc.message)
 
     # -- folders -----------------------------------------------------------
     def listing(self, folder: str, suffixes: tuple[str, ...]) -> list[tuple[str, str]]:
         """(stem, relative path) of the files in ``folder`` with one of ``suffixes``, sorted."""
-        where = self.resolver.resolve(folder)
+        where = self.source.list_folder(folder)
         if where.status == MISSING:
             return []
         if where.status == UNSAFE:
             self.problems.append(LoadProblem("path-unsafe", folder, None, None, f"{folder}/ {where.reason}; it was not read"))
             return []
-        if not os.path.isdir(os.path.join(self.real, folder)):
+        if where.status == UNREADABLE:
+            self.problems.append(LoadProblem("file-missing", folder, None, None, f"{folder}/ cannot be read ({where.reason})"))
+            return []
+        if where.status != OK:
             self.problems.append(LoadProblem("path-unsafe", folder, None, None, f"{folder} should be a folder"))
             return []
-        try:
-            names = sorted(os.listdir(os.path.join(self.real, folder)))
-        except OSError as exc:
-            self.problems.append(LoadProblem("file-missing", folder, None, None, f"{folder}/ cannot be read ({exc.strerror})"))
-            return []
         found = []
-        for name in names:
+        for name in where.names:
             stem, dot, ext = name.rpartition(".")
             if dot and "." + ext.lower() in suffixes and stem and not name.startswith("."):
                 found.append((stem, f"{folder}/{name}"))
@@ -129,12 +132,12 @@ class _Loader:
 
     # -- records -----------------------------------------------------------
     def read(self, rel: str, limit: int) -> tuple[str | None, list[LoadProblem]]:
-        where = self.resolver.resolve(rel)
+        where = self.source.resolve(rel)
         if where.status != OK:
             rule = "file-missing" if where.status == MISSING else "path-unsafe"
             return None, [LoadProblem(rule, rel, None, None, f"{rel} {where.reason}")]
         try:
-            return files.read_text(where.path, limit), []
+            return self.source.read_text(where, limit), []
         except files.ReadError as exc:
             return None, [LoadProblem(exc.rule, rel, exc.line, exc.column, f"{rel} {exc.message}")]
 
@@ -154,19 +157,16 @@ class _Loader:
 
     def ref(self, rel: object, referrer: str, pos: tuple[int | None, int | None], what: str) -> FileRef:
         text = rel if isinstance(rel, str) else ""
-        where = self.resolver.resolve(text)
-        real = None
-        if where.status == OK and where.path is not None:
-            real = os.path.relpath(where.path, self.real).replace(os.sep, "/")
-        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size, real)
+        where = self.source.resolve(text)
+        return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size, where.real)
 
     def digest(self, ref: FileRef, recorded: str | None) -> str | None:
         """The file's SHA-256 now, when one was recorded to compare with (tampering shows)."""
         if recorded is None or ref.status != OK:
             return None
         try:
-            return files.sha256_of(self.resolver.resolve(ref.path).path or "")
-        except files.ReadError:
+            return self.source.sha256(self.source.resolve(ref.path))
+        except (files.ReadError, OSError):
             return None
 
     def activity(self, slug: str, rel: str) -> Activity:
@@ -194,7 +194,7 @@ class _Loader:
         return Activity(slug, record, tuple(evidence), reflection_ref, reflection)
 
     def report(self) -> tuple[MarkdownDocument | None, tuple[FileRef, ...]]:
-        where = self.resolver.resolve(REPORT_FILE)
+        where = self.source.resolve(REPORT_FILE)
         if where.status == MISSING:
             return None, ()
         doc = self.markdown(REPORT_FILE)
