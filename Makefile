@@ -20,10 +20,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cim batch example-portfolios; test $$? -le 1
 	$(BIN)/cim validate example-portfolios/ready-ada example-portfolios/collecting-ben; test $$? -le 1
-	$(BIN)/cim status example-portfolios/collecting-ben
+	$(BIN)/cim status example-portfolios/collecting-ben; test $$? -le 1
 	$(BIN)/python examples/lifecycle/demo.py
 	$(BIN)/cim site build --cohort example-portfolios -o build/site >/dev/null
+	$(BIN)/cim stats example-portfolios --format html -o build/stats.html
 	@echo "The programme's website (with public statistics of the examples): build/site/index.html"
+	@echo "The office's statistics of the examples (exact counts): build/stats.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

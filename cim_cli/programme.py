@@ -380,12 +380,18 @@ def resolve_programme(explicit: str | None, portfolio: str | None, *, is_portfol
 
 
 def dump_default() -> str:
-    """The default programme as a commented YAML file for an institution to edit."""
+    """The default programme as a commented YAML file for an institution to edit.
+
+    Its first line points editors at the schema that ``cim programme init``
+    writes into ``.cim/schemas/`` beside the file (see cim_cli.authoring.schemas).
+    """
     import yaml
+
+    from cim_cli.authoring.schemas import modeline
 
     body = yaml.safe_dump(DEFAULT, sort_keys=False, allow_unicode=True, width=100)
     head = (
-        "# yaml-language-server: $schema=https://cim.invalid/schemas/programme.schema.json\n"
+        f"# {modeline('programme', 'programme.yaml')}\n"
         "# The Certificate of International Merits as your institution runs it.\n"
         "# Every value below is the handbook's default; change what your working group decided.\n"
         "# Check your edits with: cim programme check programme.yaml\n"

@@ -21,7 +21,7 @@ def test_add_writes_record_and_reflection_and_prints_the_slug(tmp_path, monkeypa
     assert "Wrote activities/spanish-language-cafe.yaml" in r.stderr
     assert "write your reflection in reflections/spanish-language-cafe.md, then add evidence with: cim evidence add spanish-language-cafe FILE" in r.stderr
     text = (root / "activities" / "spanish-language-cafe.yaml").read_text()
-    assert text.startswith("# yaml-language-server: $schema=https://cim.invalid/schemas/activity.schema.json\n")
+    assert text.startswith("# yaml-language-server: $schema=../.cim/schemas/activity.schema.json\n")
     assert parse_yaml(text, "a").data == {
         "title": "Spanish language café", "category": "language-cafe", "location": "home", "host": "Student union",
         "start": "2024-10-05", "end": "2024-12-14", "engagements": 8, "reflection": "reflections/spanish-language-cafe.md",

@@ -20,7 +20,7 @@ def test_init_creates_a_valid_portfolio_without_git(tmp_path):
         assert (root / rel).is_file(), rel
     assert not (root / ".git").exists()
     text = (root / "student.yaml").read_text()
-    assert text.startswith("# yaml-language-server: $schema=https://cim.invalid/schemas/student.schema.json\n")
+    assert text.startswith("# yaml-language-server: $schema=.cim/schemas/student.schema.json\n")
     doc = parse_yaml(text, "student.yaml")
     assert doc.problems == ()
     assert doc.data == {
@@ -116,7 +116,7 @@ def test_init_starts_a_repository_with_a_first_commit(tmp_path):
     assert "first commit" in r.stderr
     assert git(root, "log", "--format=%an <%ae>|%s").stdout.strip() == "Ada Lovelace <ada@example.org>|Register: Ada Lovelace (s1234567)"
     tracked = set(git(root, "ls-files").stdout.split())
-    assert tracked == {"student.yaml", "README.md", ".gitignore", "activities/.gitkeep", "reflections/.gitkeep", "diary/.gitkeep", "evidence/.gitkeep"}
+    assert tracked == {"student.yaml", "README.md", ".gitignore", "activities/.gitkeep", "reflections/.gitkeep", "diary/.gitkeep", "evidence/.gitkeep", ".cim/schemas/student.schema.json", ".cim/schemas/activity.schema.json"}
     assert git(root, "status", "--porcelain").stdout == ""
 
 

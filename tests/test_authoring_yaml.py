@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from cim_cli.authoring import AuthoringError, Refused
-from cim_cli.authoring.yamledit import append_to_list, dump_mapping, needs_quotes, quote, schema_url, split_prelude
+from cim_cli.authoring.yamledit import append_to_list, dump_mapping, needs_quotes, quote, split_prelude
 from cim_cli.load.yamlsafe import parse_yaml
 
 HOSTILE = [
@@ -49,10 +49,6 @@ def test_dates_and_numbers_are_plain():
 def test_plain_where_safe():
     for value in ("Spanish language café", "3-day course", "evidence/x/cert.pdf", "0a1bb3515ac71c54"):
         assert not needs_quotes(value), value
-
-
-def test_schema_url_is_the_schema_id():
-    assert schema_url("activity") == "https://cim.invalid/schemas/activity.schema.json"
 
 
 # -- append_to_list: round-trip edits --------------------------------------------------------

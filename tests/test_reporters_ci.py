@@ -272,7 +272,7 @@ def test_sarif_log_driver_and_rules():
     driver = run_["tool"]["driver"]
     assert driver["name"] == "cim"
     assert driver["version"] == "1.2.3"
-    assert driver["informationUri"].startswith("https://")
+    assert "informationUri" not in driver  # never a link that cannot resolve
     # Every rule of the run, reported or not, with its metadata.
     assert [r["id"] for r in driver["rules"]] == sorted(RULES)
     by_id = {r["id"]: r for r in driver["rules"]}

@@ -180,3 +180,11 @@ def test_init_with_a_git_identity_says_nothing_about_it(tmp_path, monkeypatch):
     r = cim("init", tmp_path / "ada", *STUDENT)
     assert r.exit_code == 0, r.stderr
     assert "git config" not in r.stderr
+
+
+def test_a_broken_record_is_named_visibly_whatever_its_file_name(ada, monkeypatch):
+    (ada / "activities" / "bad\x1b[31m.yaml").write_text("title: x\n\tcategory: y\n")
+    monkeypatch.chdir(ada)
+    out = cim("status").stdout
+    assert "\x1b" not in out
+    assert "bad\\x1b[31m  broken record" in out

@@ -20,7 +20,9 @@ from cim_cli.authoring import BadValue
 from cim_cli.authoring.locate import safe_folder
 from cim_cli.authoring.mdtext import escape_markdown
 from cim_cli.authoring.slug import unique_slug
-from cim_cli.authoring.yamledit import dump_mapping, expect_round_trip, schema_comment, text_problem
+from cim_cli.authoring import schemas
+from cim_cli.authoring.schemas import modeline
+from cim_cli.authoring.yamledit import dump_mapping, expect_round_trip, text_problem
 from cim_cli.load.portfolio import ACTIVITIES_DIR, REFLECTIONS_DIR, default_reflection
 from cim_cli.model import SourceMap
 
@@ -222,7 +224,7 @@ def add_activity(root: str, given: ActivityInput, programme, *, today: datetime.
     text = dump_mapping(
         record.items(),
         header=[
-            schema_comment("activity"),
+            modeline("activity", f"{ACTIVITIES_DIR}/{slug}.yaml"),
             "Recorded with cim activity add. Edit it as you like; check it with: cim validate",
             f"Add evidence with: cim evidence add {slug} FILE",
         ],
@@ -239,7 +241,8 @@ def add_activity(root: str, given: ActivityInput, programme, *, today: datetime.
     except BaseException:
         os.unlink(record_path)
         raise
-    return Added(slug, record, [record_rel, reflection_rel], warnings)
+    # The schema the record's first line points at, for editors (after the record: never without it).
+    return Added(slug, record, [record_rel, reflection_rel, *schemas.refresh(root)], warnings)
 
 
 def answer_problem(name: str, value: str, programme) -> str | None:

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from cim_cli.atomic import write_text
 from cim_cli.authoring import BadValue, Refused
-from cim_cli.authoring.yamledit import dump_mapping, expect_round_trip, schema_comment, text_problem
+from cim_cli.authoring import schemas
+from cim_cli.authoring.schemas import modeline
+from cim_cli.authoring.yamledit import dump_mapping, expect_round_trip, text_problem
 from cim_cli.load.portfolio import ACTIVITIES_DIR, DIARY_DIR, EVIDENCE_DIR, REFLECTIONS_DIR, STUDENT_FILE, is_portfolio
 from cim_cli.model import SourceMap
 
@@ -116,7 +118,7 @@ def student_yaml(record: dict) -> str:
     """The text of student.yaml."""
     text = dump_mapping(
         record.items(),
-        header=[schema_comment("student"), "Your registration for the certificate. Check the portfolio with: cim status"],
+        header=[modeline("student", STUDENT_FILE), "Your registration for the certificate. Check the portfolio with: cim status"],
     )
     expect_round_trip(text, record, STUDENT_FILE)
     return text
@@ -169,6 +171,7 @@ def create_portfolio(path: str, values: dict, *, programme_title: str, today: da
             _write_new(done, f"{folder}/{KEEP}", "")
     _write_new(done, README, readme_text(record, programme_title))
     _write_new(done, GITIGNORE, GITIGNORE_TEXT)
+    done.written.extend(schemas.refresh(path))
     try:
         write_text(os.path.join(path, STUDENT_FILE), text, exclusive=True)
     except FileExistsError:

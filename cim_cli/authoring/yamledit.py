@@ -2,9 +2,8 @@
 
 New records are written by hand (:func:`dump_mapping`), not by a YAML
 library, so that the output is exactly what we want a student to see: the
-``# yaml-language-server: $schema=...`` line first (the schema's ``$id`` URL:
-a path into the installed package would break when cim is reinstalled or the
-portfolio moves to another machine), dates plain (``2025-03-01``), and every
+``# yaml-language-server: $schema=...`` line first (a relative path to the
+portfolio's copy of the schema: :mod:`cim_cli.authoring.schemas`), dates plain (``2025-03-01``), and every
 string that some YAML reader could take for something else (``NO``, ``yes``,
 ``1:30``, ``0123``, ``a: b``, ``# x``) double-quoted.
 
@@ -46,18 +45,6 @@ _YAML11_NUMBER = re.compile(
 # surrogates, private use, unassigned, line and paragraph separators.
 _ESCAPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-
-
-def schema_url(name: str) -> str:
-    """The ``$id`` of the shipped schema ``name`` (activity, student, programme)."""
-    from cim_cli.validation import schema
-
-    return schema(name)["$id"]
-
-
-def schema_comment(name: str) -> str:
-    """The first line of a record: tells editors (yaml-language-server) which schema applies."""
-    return f"yaml-language-server: $schema={schema_url(name)}"
 
 
 def _escaped(ch: str) -> bool:

@@ -209,17 +209,39 @@ def _export_cohort(roots: List[str], fmt: str, programme: Optional[str], out: Op
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+RULES_MD_HEAD = """# Rules
+
+What cim checks: every rule with its id, its severity and its documentation.
+Errors mean a file is broken (CI and the pre-commit hook fail on them);
+warnings mean the portfolio is not ready yet (they fail a run only with
+`--strict`). This page is generated: `cim rules --format markdown > docs/rules.md`
+(a test keeps it in sync with the rules).
+"""
+
+
 def rules(
-    fmt: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="text for people, json for programs."),
+    fmt: RulesFormat = typer.Option(RulesFormat.text, "--format", "-f", help="text for people, json for programs, markdown for docs/rules.md."),
 ) -> None:
     """List the rules with their documentation."""
     from cim_cli.checks import rule_infos
 
     infos = rule_infos()
-    if fmt == TextOrJson.json:
+    if fmt == RulesFormat.json:
         import json
 
         typer.echo(json.dumps([{"id": i.id, "severity": i.severity, "summary": i.summary, "doc": i.doc} for i in infos.values()], indent=2))
+        return
+    if fmt == RulesFormat.markdown:
+        typer.echo(RULES_MD_HEAD)
+        for info in infos.values():
+            rest = "\n".join(info.doc.splitlines()[1:]).strip("\n")
+            typer.echo(f"## {info.id}\n\n*{info.severity}*. {info.summary}\n" + (f"\n{rest}\n" if rest else ""))
         return
     for info in infos.values():
         body = "\n".join("    " + line if line.strip() else "" for line in info.doc.splitlines()[1:]).strip("\n")

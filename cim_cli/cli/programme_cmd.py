@@ -26,6 +26,12 @@ def init(path: str = typer.Argument("programme.yaml", click_type=NAMED, metavar=
         raise fail(f"{path} already exists; it was left as it is", EXIT_FINDINGS) from None
     except OSError as exc:
         raise fail(f"cannot write {path}: {exc.strerror}") from None
+    from cim_cli.authoring import AuthoringError, schemas
+
+    try:  # the schema the file's first line points at, for editors
+        schemas.refresh(os.path.dirname(path) or ".", ("programme",))
+    except (AuthoringError, OSError) as exc:
+        say(f"cim: warning: editors will not find the schema: {getattr(exc, 'message', None) or exc}")
     say(f"Wrote {path}. Edit it, then check it with: cim programme check {path}")
 
 

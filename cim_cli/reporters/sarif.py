@@ -30,7 +30,6 @@ from cim_cli.textsafe import undecodable_replaced
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://cim.invalid/"
 
 _LEVELS = {"error": "error", "warning": "warning"}
 _SENTINEL = "\u0000cim-sarif-results\u0000"
@@ -96,7 +95,8 @@ class Reporter(BaseReporter):
                 "driver": {
                     "name": "cim",
                     "version": context.cim_version,
-                    "informationUri": INFORMATION_URI,
+                    # No informationUri: cim has no public home page yet, and SARIF
+                    # viewers show the link; add it when pyproject has a project URL.
                     "rules": [rule_descriptor(r) for r in rules],
                 }
             },
