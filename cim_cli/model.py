@@ -185,6 +185,10 @@ class Portfolio:
     problems: tuple[LoadProblem, ...] = ()
     # A programme file the student keeps in the portfolio (rule programme-in-portfolio).
     local_programme: LocalProgramme | None = None
+    # Where the files were read from (a cim_cli.load.source.Source: a folder, or a git tree at --rev).
+    # Read-only, for the trust layer alone: how it reads the signed records and digests the files
+    # they cover, so that --rev judges them as committed. Checks never use it. None: the folder at root.
+    files: Any = field(default=None, compare=False, repr=False)
 
     @property
     def student_data(self) -> Mapping[str, Any]:

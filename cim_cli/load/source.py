@@ -6,6 +6,15 @@ either way), list a folder, read a file's bytes (up to a cap), and digest a
 file. Data flows one way: source -> loader -> model; the model never does
 I/O and never knows which source it came from.
 
+The trust layer (:mod:`cim_cli.trust`) reads signed records and digests the
+files they cover through the same source (the model hands it on as
+``Portfolio.files``), so ``--rev`` judges the approvals and credentials *as
+committed*, never the work tree. For it a source also answers what an
+entry is without following it (:meth:`Source.kind`), whether a folder
+exists (:meth:`Source.is_folder`, one ``stat`` on disk), every file below a
+folder (:meth:`Source.walk`) and a file's digest as git stores it under
+``text=auto`` (:meth:`Source.text_digest`, see :mod:`cim_cli.trust.digests`).
+
 :class:`DiskSource` is :class:`cim_cli.load.files.Resolver` and
 :func:`cim_cli.load.files.read_bytes`. :class:`GitTreeSource` reads straight
 from the object database through one ``git cat-file --batch`` process per
@@ -79,6 +88,37 @@ class Source:
         """Decoded text of a file (see :func:`cim_cli.load.files.decode_text`)."""
         return files.decode_text(self.read_bytes(found, limit))
 
+    # -- what the trust layer asks -------------------------------------------
+    def is_folder(self, rel: str) -> bool:  # pragma: no cover - interface
+        """Whether ``rel`` is a folder (a link to one counts); cheap, as it decides whether trust is loaded at all."""
+        raise NotImplementedError
+
+    def kind(self, rel: str) -> str:  # pragma: no cover - interface
+        """What ``rel`` itself is, its last name not followed: FILE, LINK, FOLDER, OTHER, or "" when nothing is there."""
+        raise NotImplementedError
+
+    def walk(self, folder: str) -> list[str]:  # pragma: no cover - interface
+        """Every file below ``folder``, portfolio-relative, ``/``-separated and sorted.
+
+        Names starting with a dot are left out (at any depth); links are
+        listed, never followed. ``folder`` itself when it is a link or a
+        file; nothing when it does not exist.
+        """
+        raise NotImplementedError
+
+    def text_digest(self, rel: str) -> str | None:  # pragma: no cover - interface
+        """The ``git-text-auto`` SHA-256 of ``rel`` (:mod:`cim_cli.trust.digests`); None when it does not exist.
+
+        A link is hashed as its target's path, never followed. Raises
+        :class:`cim_cli.trust.digests.DigestError` for an entry that cannot
+        be hashed (not a file or link, unreadable, outside the portfolio).
+        """
+        raise NotImplementedError
+
+
+# What Source.kind answers.
+FILE, LINK, FOLDER, OTHER = "file", "link", "folder", "other"
+
 
 class DiskSource(Source):
     """A portfolio folder on disk."""
@@ -119,6 +159,41 @@ class DiskSource(Source):
         finally:
             os.close(fd)
         return digest.hexdigest()
+
+    def _path(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/"))
+
+    def is_folder(self, rel: str) -> bool:
+        return os.path.isdir(self._path(rel))
+
+    def kind(self, rel: str) -> str:
+        try:
+            mode = os.lstat(self._path(rel)).st_mode
+        except (OSError, ValueError):
+            return ""
+        if stat.S_ISLNK(mode):
+            return LINK
+        if stat.S_ISDIR(mode):
+            return FOLDER
+        return FILE if stat.S_ISREG(mode) else OTHER
+
+    def walk(self, folder: str) -> list[str]:
+        from cim_cli.trust.digests import walk_files
+
+        return walk_files(self.root, folder)
+
+    def text_digest(self, rel: str) -> str | None:
+        from cim_cli.trust.digests import DigestError, file_digest
+
+        root_real = self.resolver.root_real
+        inside = root_real.rstrip(os.sep) + os.sep
+        path = self._path(rel)
+        folder = os.path.realpath(os.path.dirname(path))
+        if folder != root_real and not folder.startswith(inside):
+            raise DigestError(0, "lies outside the portfolio (through a symbolic link)", rel)
+        if not os.path.lexists(path):
+            return None
+        return file_digest(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,6 +396,69 @@ class GitTreeSource(Source):
         names = sorted(p[len(prefix):] for p in self.entries if p.startswith(prefix) and "/" not in p[len(prefix):])
         return Listing(OK, tuple(names))
 
+    # -- what the trust layer asks ---------------------------------------------
+    def is_folder(self, rel: str) -> bool:
+        if files.is_unsafe_spelling(rel):
+            return False
+        status, _, entry, _ = self._walk(rel)
+        return status == OK and entry is not None and entry.kind == "tree"
+
+    def kind(self, rel: str) -> str:
+        entry = self.entries.get(rel)
+        if entry is None:
+            return ""
+        if entry.kind == "tree":
+            return FOLDER
+        if entry.kind != "blob":
+            return OTHER  # a submodule
+        return LINK if entry.mode & _S_IFMT == _S_IFLNK else FILE
+
+    def walk(self, folder: str) -> list[str]:
+        top = self.kind(folder)
+        if top != FOLDER:
+            return [folder] if top else []
+        prefix = folder + "/"
+        found = []
+        for path, entry in self.entries.items():
+            if not path.startswith(prefix) or entry.kind == "tree":
+                continue
+            if any(name.startswith(".") for name in path[len(prefix):].split("/")):
+                continue  # as walk_files prunes dot-folders and skips dot-files
+            found.append(path)
+        return sorted(found)
+
+    def text_digest(self, rel: str) -> str | None:
+        from cim_cli.gitrepo import GitFailed
+        from cim_cli.trust.digests import DigestError, _Hasher
+
+        parent, _, name = rel.rpartition("/")
+        # The folders on the way are followed, as the disk's path lookup follows them; the file itself is not.
+        if parent:
+            status, reached, entry, reason = self._walk(parent) if not files.is_unsafe_spelling(parent) else (UNSAFE, "", None, OUTSIDE)
+            if status == UNSAFE:
+                raise DigestError(0, "lies outside the portfolio (through a symbolic link)", rel)
+            if status != OK or entry is None or entry.kind != "tree":
+                return None
+            rel = f"{reached}/{name}"
+        entry = self.entries.get(rel)
+        if entry is None:
+            return None
+        if entry.kind != "blob":
+            raise DigestError(0, "not a regular file", rel)
+        try:
+            if entry.mode & _S_IFMT == _S_IFLNK:
+                # git stores a link as its target's path: the digest file_digest gives a link on disk.
+                return hashlib.sha256(self._blob(entry)).hexdigest()
+            self._charge(entry.size)
+            hasher = _Hasher()
+            for piece in self._reader().chunks(entry.oid):
+                hasher.feed(piece, final=False)
+            return hasher.digest()
+        except files.ReadError as exc:
+            raise DigestError(0, exc.message, rel) from None
+        except GitFailed as exc:
+            raise DigestError(0, f"cannot be read from git ({exc})", rel) from None
+
 
 def entries_below(entries: Iterable, prefix: str) -> dict[str, Blob]:
     """Portfolio-relative entries of the portfolio at repository path ``prefix`` ("" for the top)."""
@@ -328,4 +466,4 @@ def entries_below(entries: Iterable, prefix: str) -> dict[str, Blob]:
     return {e.path[len(start):]: Blob(e.mode, e.kind, e.oid, e.size) for e in entries if e.path.startswith(start) and e.path != prefix}
 
 
-__all__ = ["Blob", "DiskSource", "GitTreeSource", "Listing", "MAX_PORTFOLIO_READ", "Source", "UNREADABLE", "entries_below"]
+__all__ = ["Blob", "DiskSource", "FILE", "FOLDER", "GitTreeSource", "LINK", "Listing", "MAX_PORTFOLIO_READ", "OTHER", "Source", "UNREADABLE", "entries_below"]
