@@ -196,6 +196,10 @@ class DiskSource(Source):
         return file_digest(path)
 
 
+class _Outside(Exception):
+    """A path whose folders lead outside the portfolio."""
+
+
 @dataclass(frozen=True, slots=True)
 class Blob:
     """A tree entry below a portfolio: git mode, kind (blob/tree/commit), object id, size."""
@@ -403,8 +407,26 @@ class GitTreeSource(Source):
         status, _, entry, _ = self._walk(rel)
         return status == OK and entry is not None and entry.kind == "tree"
 
+    def _last(self, rel: str) -> tuple[str, Blob | None]:
+        """(path in the tree, its entry or None) of ``rel``: the folders on the way followed as the disk follows them, the last name not."""
+        parent, _, name = rel.rpartition("/")
+        if not parent:
+            return rel, self.entries.get(rel)
+        if files.is_unsafe_spelling(parent):
+            raise _Outside
+        status, reached, entry, _ = self._walk(parent)
+        if status == UNSAFE:
+            raise _Outside
+        if status != OK or entry is None or entry.kind != "tree":
+            return rel, None
+        path = f"{reached}/{name}"
+        return path, self.entries.get(path)
+
     def kind(self, rel: str) -> str:
-        entry = self.entries.get(rel)
+        try:
+            _, entry = self._last(rel)
+        except _Outside:
+            return ""
         if entry is None:
             return ""
         if entry.kind == "tree":
@@ -431,16 +453,10 @@ class GitTreeSource(Source):
         from cim_cli.gitrepo import GitFailed
         from cim_cli.trust.digests import DigestError, _Hasher
 
-        parent, _, name = rel.rpartition("/")
-        # The folders on the way are followed, as the disk's path lookup follows them; the file itself is not.
-        if parent:
-            status, reached, entry, reason = self._walk(parent) if not files.is_unsafe_spelling(parent) else (UNSAFE, "", None, OUTSIDE)
-            if status == UNSAFE:
-                raise DigestError(0, "lies outside the portfolio (through a symbolic link)", rel)
-            if status != OK or entry is None or entry.kind != "tree":
-                return None
-            rel = f"{reached}/{name}"
-        entry = self.entries.get(rel)
+        try:
+            _, entry = self._last(rel)
+        except _Outside:
+            raise DigestError(0, "lies outside the portfolio (through a symbolic link)", rel) from None
         if entry is None:
             return None
         if entry.kind != "blob":

@@ -28,7 +28,7 @@ Verifying an approval is a list of named checks (:mod:`.verification`):
 ``envelope``, ``signature``, ``key trusted``, ``role``, ``validity dates``,
 ``revocation``, ``time``, ``student``, ``chain``, ``digests``. Replays and
 reorderings fail ``chain`` (each file states its own number and stage and the
-SHA-256 of the file before it); an approval copied from another portfolio
+SHA-256 of the file before it, line endings as git stores them); an approval copied from another portfolio
 fails ``student`` (and ``digests``). A failed ``digests`` alone means the
 files changed since: the approval is *stale*, not forged.
 """
@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from cim_cli.trust import APPROVALS_DIR, dsse, has_approvals, source_of  # noqa: F401 - re-exported
-from cim_cli.trust.digests import NORMALISATION, DigestError
+from cim_cli.trust.digests import NORMALISATION, DigestError, git_text_digest_of_bytes
 from cim_cli.trust.verification import Check, Verification
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,6 +140,16 @@ def digests_of(where: "str | Source", names: Iterable[str]) -> dict[str, str | N
     return {name: source.text_digest(name) for name in names}
 
 
+def chain_digest(data: bytes) -> str:
+    """The SHA-256 by which the next approval names an approval file: of the file as git stores it.
+
+    cim writes approvals with LF line endings, so for them this is the
+    SHA-256 of the bytes; a checkout with CRLF (``core.autocrlf``) then
+    leaves the chain intact, as it leaves the approved files' digests.
+    """
+    return git_text_digest_of_bytes(data)
+
+
 # -- reading approval files ------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -147,7 +157,7 @@ class Approval:
     """One approval file, read and verified."""
 
     file: str  # approvals/0001-activities.json
-    sha256: str  # of the file's bytes (what the next approval chains to)
+    sha256: str  # of the file as git stores it (git-text-auto): what the next approval chains to
     sequence: int | None = None
     stage: str | None = None
     decision: str | None = None
@@ -280,7 +290,7 @@ class _Reader:
             data = self.source.read_bytes(found, MAX_APPROVAL_BYTES)
         except files.ReadError as exc:
             return Approval(rel, "", sequence, stage, checks=(Check("envelope", False, f"the file {exc.message}"),))
-        sha = hashlib.sha256(data).hexdigest()
+        sha = chain_digest(data)
         checks: list[Check] = []
         try:
             envelope = dsse.parse(data)
@@ -456,7 +466,7 @@ def next_file(root: str, stage: str) -> tuple[int, str, dict | None]:
         return 1, f"{APPROVALS_DIR}/0001-{stage}.json", None
     sequence, _, last = files[-1]
     with open(os.path.join(root, *last.split("/")), "rb") as fh:
-        previous = {"name": last, "sha256": hashlib.sha256(fh.read()).hexdigest()}
+        previous = {"name": last, "sha256": chain_digest(fh.read())}
     return sequence + 1, f"{APPROVALS_DIR}/{sequence + 1:04d}-{stage}.json", previous
 
 
