@@ -285,6 +285,27 @@ def test_a_tree_source_digest_counts_against_the_portfolio_budget(tmp_path):
         small.text_digest("big.bin")
 
 
+def test_evidence_hashed_by_the_loader_is_not_read_again_for_the_approvals(tmp_path):
+    """A large evidence file is read from git once at --rev: the approvals reuse the loader's pass, within the budget."""
+    from cim_cli.gitrepo import git_dir_of, ls_tree
+    from cim_cli.load.source import DiskSource, GitTreeSource, entries_below
+
+    repo = tmp_path / "p"
+    (repo / "approvals").mkdir(parents=True)
+    (repo / "approvals" / "0001-activities.json").write_text("{}\n")
+    (repo / "big.txt").write_bytes(b"line\r\n" * 20_000)  # 120,000 bytes
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "core.autocrlf", "false")
+    commit_all(repo, "big")
+    git_dir = git_dir_of(str(repo))
+    entries = ls_tree(git_dir, git(repo, "rev-parse", "HEAD").strip(), "")
+    source = GitTreeSource(str(repo), git_dir, entries_below(entries, ""), budget=150_000)
+    disk = DiskSource(str(repo))
+    assert source.sha256(source.resolve("big.txt")) == disk.sha256(disk.resolve("big.txt"))
+    assert source.text_digest("big.txt") == disk.text_digest("big.txt")  # no second read: the budget holds one
+    assert source.read_total == 120_000
+
+
 def test_plain_validate_at_a_revision_never_imports_the_trust_layer(tmp_path):
     """Without approvals/ and credentials/ the trust chain (and cryptography) is never loaded, at --rev too."""
     repo = tmp_path / "ada"

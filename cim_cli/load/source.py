@@ -39,6 +39,7 @@ from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
 UNREADABLE = "unreadable"
 
 OUTSIDE = "leads outside the portfolio folder (through a symbolic link)"
+_APPROVALS_DIR = "approvals"  # cim_cli.trust.APPROVALS_DIR (not imported: the loader never loads the trust layer)
 # What one portfolio at a revision may read from git in all (texts it checks
 # and evidence it digests); past it, files are reported and not read.
 MAX_PORTFOLIO_READ = 256 * 1024 * 1024
@@ -227,6 +228,9 @@ class GitTreeSource(Source):
         self._answers: dict[str, files.Resolved] = {}
         self._cache: dict[str, bytes] = {}
         self._prefetched = False
+        # object id -> git-text digest, computed while the loader hashed the blob: the
+        # trust layer then does not read it (and charge the budget) a second time.
+        self._text_digests: dict[str, str] = {}
 
     def __getstate__(self) -> dict:
         return {"root": self.root, "git_dir": self.git_dir, "entries": self.entries, "budget": self.budget, "run_limit": self.run_limit}
@@ -309,13 +313,25 @@ class GitTreeSource(Source):
         from cim_cli.gitrepo import GitFailed
 
         self._charge(found.size or 0)
-        digest = hashlib.sha256()
+        if self.kind(_APPROVALS_DIR) != FOLDER:
+            digest = hashlib.sha256()
+            try:
+                for piece in self._reader().chunks(found.path):
+                    digest.update(piece)
+            except GitFailed as exc:
+                raise files.ReadError("file-missing", f"cannot be read from git ({exc})") from None
+            return digest.hexdigest()
+        # Approvals will digest this file too: hash it both ways in the one read.
+        from cim_cli.trust.digests import _Hasher
+
+        hasher = _Hasher()
         try:
             for piece in self._reader().chunks(found.path):
-                digest.update(piece)
+                hasher.feed(piece, final=False)
         except GitFailed as exc:
             raise files.ReadError("file-missing", f"cannot be read from git ({exc})") from None
-        return digest.hexdigest()
+        self._text_digests[found.path] = hasher.digest()
+        return hasher.raw.hexdigest()
 
     def _link_target(self, blob: Blob) -> str | None:
         if blob.size > MAX_LINK_TARGET:
@@ -465,11 +481,15 @@ class GitTreeSource(Source):
             if entry.mode & _S_IFMT == _S_IFLNK:
                 # git stores a link as its target's path: the digest file_digest gives a link on disk.
                 return hashlib.sha256(self._blob(entry)).hexdigest()
+            known = self._text_digests.get(entry.oid)
+            if known is not None:
+                return known
             self._charge(entry.size)
             hasher = _Hasher()
             for piece in self._reader().chunks(entry.oid):
                 hasher.feed(piece, final=False)
-            return hasher.digest()
+            known = self._text_digests[entry.oid] = hasher.digest()
+            return known
         except files.ReadError as exc:
             raise DigestError(0, exc.message, rel) from None
         except GitFailed as exc:
