@@ -467,7 +467,7 @@ class GitTreeSource(Source):
 
     def text_digest(self, rel: str) -> str | None:
         from cim_cli.gitrepo import GitFailed
-        from cim_cli.trust.digests import DigestError, _Hasher
+        from cim_cli.trust.digests import DigestError, _Hasher, git_text_digest_of_bytes
 
         try:
             _, entry = self._last(rel)
@@ -483,6 +483,9 @@ class GitTreeSource(Source):
                 return hashlib.sha256(self._blob(entry)).hexdigest()
             known = self._text_digests.get(entry.oid)
             if known is not None:
+                return known
+            if entry.oid in self._cache:  # a record or text the loader has read already
+                known = self._text_digests[entry.oid] = git_text_digest_of_bytes(self._cache[entry.oid])
                 return known
             self._charge(entry.size)
             hasher = _Hasher()
