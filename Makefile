@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/cim batch example-portfolios; test $$? -le 1
 	$(BIN)/cim validate example-portfolios/ready-ada example-portfolios/collecting-ben; test $$? -le 1
 	$(BIN)/cim status example-portfolios/collecting-ben
+	$(BIN)/python examples/lifecycle/demo.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

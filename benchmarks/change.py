@@ -1,9 +1,9 @@
 """Benchmark cases for running at the speed of the change (issue 11), each beside its floor.
 
 Used by ``run.py --only rev,changed,jobs,export``; each case returns rows of
-(case, measured, floor, target ratio or None). Every pair is measured back
-to back on the same files, so the ratio holds even when the machine's other
-load changes between cases; CPU time (all processes, ``wait4``) is in
+(case, measured, floor, target ratio or None). Every pair is measured
+interleaved on the same files (a warm-up of each, then a, b, a, b...), so
+the ratio holds even when the machine's other load drifts; CPU time (all processes, ``wait4``) is in
 brackets and depends much less on that load.
 
 * ``rev``: ``cim batch ROOT --rev HEAD`` against ``cim batch ROOT`` of the
@@ -33,6 +33,26 @@ from typing import Callable
 Row = tuple[str, object, object, "float | None"]
 
 
+def pair(measure: Callable, runs: int, a: tuple[str, list[str]], b: tuple[str, list[str]]) -> tuple[object, object]:
+    """Measure two commands interleaved: a warm-up of each, then a, b, a, b...
+
+    On a shared machine the load drifts within minutes; alternating the runs
+    lets both commands see the same drift, so their ratio means something.
+    """
+    first = measure(a[0], [a[1]], runs=0)
+    second = measure(b[0], [b[1]], runs=0)
+    for _ in range(runs):
+        for m, cmd in ((first, a[1]), (second, b[1])):
+            one = measure(m.label, [cmd], runs=1, warmup=False)
+            if one.error:
+                m.error = one.error
+            m.runs += one.runs
+            m.cpu += one.cpu
+    for m in (first, second):
+        m.best = min(m.runs) if m.runs else None
+    return first, second
+
+
 def _git(root: Path, *args: str) -> str:
     import generate
 
@@ -43,8 +63,8 @@ def case_rev(cim: list[str], root: Path, measure: Callable, runs: int) -> list[R
     rows = []
     for jobs in (["--jobs", "1"], []):
         label = " --jobs 1" if jobs else ""
-        plain = measure(f"cim batch{label}", [[*cim, "batch", str(root), "--format", "json", *jobs]], runs=runs)
-        rev = measure(f"cim batch --rev HEAD{label}", [[*cim, "batch", str(root), "--format", "json", "--rev", "HEAD", *jobs]], runs=runs)
+        rev, plain = pair(measure, runs, (f"cim batch --rev HEAD{label}", [*cim, "batch", str(root), "--format", "json", "--rev", "HEAD", *jobs]),
+                          (f"cim batch{label}", [*cim, "batch", str(root), "--format", "json", *jobs]))
         rows.append((f"`batch --rev HEAD{label}` vs `batch{label}`", rev, plain, 1.5))
     return rows
 
@@ -66,8 +86,8 @@ def case_changed(cim: list[str], root: Path, measure: Callable, runs: int) -> li
     for count in (1, 101):
         try:
             chosen = _change(root, count)
-            changed = measure(f"cim batch --changed-since HEAD ({count} changed)", [[*cim, "batch", str(root), "--format", "json", "--changed-since", "HEAD"]], runs=runs)
-            alone = measure(f"cim validate of those {count}", [[*cim, "validate", *chosen, "--format", "json"]], runs=runs)
+            changed, alone = pair(measure, runs, (f"cim batch --changed-since HEAD ({count} changed)", [*cim, "batch", str(root), "--format", "json", "--changed-since", "HEAD"]),
+                                  (f"cim validate of those {count}", [*cim, "validate", *chosen, "--format", "json"]))
             rows.append((f"`batch --changed-since HEAD`, {count} changed, vs `validate` of the {count}", changed, alone, 3.0))
         finally:
             _git(root, "checkout", "-q", "--", ".")
@@ -76,7 +96,9 @@ def case_changed(cim: list[str], root: Path, measure: Callable, runs: int) -> li
 
 def _spin(n: int) -> list[subprocess.Popen]:
     """``n`` processes that keep a CPU busy each (this script's own; stopped by :func:`_stop`)."""
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    # Each stops by itself when this script is gone (even killed), so none is left spinning.
+    spin = "import os, sys\nparent = int(sys.argv[1])\nwhile os.getppid() == parent:\n    pass\n"
+    return [subprocess.Popen([sys.executable, "-c", spin, str(os.getpid())]) for _ in range(n)]
 
 
 def _stop(procs: list[subprocess.Popen]) -> None:
@@ -91,29 +113,28 @@ def case_jobs(cim: list[str], root: Path, measure: Callable, runs: int) -> list[
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     rows = []
-    default = measure("cim batch (default jobs), machine as it is", [[*cim, "batch", str(root), "--format", "json"]], runs=runs)
-    one = measure("cim batch --jobs 1, machine as it is", [[*cim, "batch", str(root), "--format", "json", "--jobs", "1"]], runs=runs)
+    batch = [*cim, "batch", str(root), "--format", "json"]
+    default, one = pair(measure, runs, ("cim batch (default jobs), machine as it is", batch), ("cim batch --jobs 1, machine as it is", [*batch, "--jobs", "1"]))
     rows.append((f"default jobs vs `--jobs 1`, machine as it is (load {os.getloadavg()[0]:.1f} on {cpus} CPUs)", default, one, None))
     spinners = _spin(cpus)
     try:
         time.sleep(20)  # let the 1-minute load average see the spinners
         load = os.getloadavg()[0]
-        default = measure("cim batch (default jobs), every CPU busy", [[*cim, "batch", str(root), "--format", "json"]], runs=runs)
-        one = measure("cim batch --jobs 1, every CPU busy", [[*cim, "batch", str(root), "--format", "json", "--jobs", "1"]], runs=runs)
-        two = measure(f"cim batch --jobs {cpus}, every CPU busy", [[*cim, "batch", str(root), "--format", "json", "--jobs", str(cpus)]], runs=runs)
+        default, one = pair(measure, runs, ("cim batch (default jobs), every CPU busy", batch), ("cim batch --jobs 1, every CPU busy", [*batch, "--jobs", "1"]))
+        two, one_again = pair(measure, runs, (f"cim batch --jobs {cpus}, every CPU busy", [*batch, "--jobs", str(cpus)]), ("cim batch --jobs 1, every CPU busy", [*batch, "--jobs", "1"]))
     finally:
         _stop(spinners)
     rows.append((f"default jobs vs `--jobs 1`, {cpus} spinning processes added (load {load:.1f})", default, one, 1.05))
-    rows.append((f"`--jobs {cpus}` vs `--jobs 1`, {cpus} spinning processes added (the old default)", two, one, None))
+    rows.append((f"`--jobs {cpus}` (the old default) vs `--jobs 1`, {cpus} spinning processes added", two, one_again, None))
     return rows
 
 
 def case_export(cim: list[str], root: Path, measure: Callable, runs: int) -> list[Row]:
     out = Path(tempfile.mkdtemp(prefix="cim-bench-export-"))
     try:
-        export = measure("cim export ROOT --format html -o DIR", [[*cim, "export", str(root), "--format", "html", "-o", str(out / "site")]], runs=runs)
-        pages = sum(1 for p in (out / "site").glob("*.html"))
-        batch = measure("cim batch ROOT", [[*cim, "batch", str(root), "--format", "json"]], runs=runs)
+        export, batch = pair(measure, runs, ("cim export ROOT --format html -o DIR", [*cim, "export", str(root), "--format", "html", "-o", str(out / "site")]),
+                             ("cim batch ROOT", [*cim, "batch", str(root), "--format", "json"]))
+        pages = sum(1 for p in (out / "site").glob("*.html") if p.name != "index.html")
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return [(f"`export ROOT --format html -o DIR` ({pages:,} pages and the index) vs `batch ROOT`", export, batch, None)]

@@ -15,7 +15,9 @@ made earlier with the same arguments) and measures, on those files:
     activity file (schema only; split into several command lines when one
     would be too long, and the times summed);
 (d) ``cim validate`` of one portfolio, start to finish, best of 10, with the
-    top imports of ``python -X importtime`` as a diagnostic.
+    top imports of ``python -X importtime`` as a diagnostic;
+(e) ``cim stats ROOT --format json`` and ``cim stats ROOT --public --format
+    html`` beside ``cim batch`` (same discovery and pool: same speed class).
 
 Wall time is the best of ``--runs`` runs after one warm-up run (so that every
 tool reads from the same warm page cache). Peak memory is measured in the
@@ -169,11 +171,11 @@ def run_once(cmd: list[str], *, cwd: str | None = None, memory: bool = False) ->
     return elapsed, usage.ru_utime + usage.ru_stime, code, mem, tail
 
 
-def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, ...] = (0, 1), cwd: str | None = None) -> Measure:
+def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, ...] = (0, 1), cwd: str | None = None, warmup: bool = True) -> Measure:
     """Warm-up run (with memory sampling), then ``runs`` timed runs; ``cmds`` run one after another and add up."""
     m = Measure(label)
     total_mem = Memory(processes=0)
-    for cmd in cmds:  # warm-up, measuring memory
+    for cmd in cmds if warmup else ():  # warm-up, measuring memory
         _, _, code, mem, tail = run_once(cmd, cwd=cwd, memory=True)
         m.returncode = max(m.returncode or 0, code)
         if code not in expect:
@@ -184,7 +186,7 @@ def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, 
         total_mem.tree_rss = max(total_mem.tree_rss, mem.tree_rss)
         total_mem.max_single = max(total_mem.max_single, mem.max_single)
         total_mem.processes = max(total_mem.processes, mem.processes)
-    m.memory = total_mem
+    m.memory = total_mem if warmup else None
     for _ in range(runs):
         wall = cpu = 0.0
         for cmd in cmds:
@@ -192,11 +194,16 @@ def measure(label: str, cmds: list[list[str]], *, runs: int, expect: tuple[int, 
             wall, cpu = wall + w, cpu + c
         m.runs.append(wall)
         m.cpu.append(cpu)
+    if not m.runs:
+        return m
     m.best = min(m.runs)
+    peak = (
+        f"peak {total_mem.tree_pss / 1024:.0f} MiB PSS / {total_mem.tree_rss / 1024:.0f} MiB RSS over {total_mem.processes} process(es), "
+        f"largest process {total_mem.max_single / 1024:.0f} MiB; " if warmup else ""
+    )
     print(
         f"  {label}: best {m.best:.2f} s of {', '.join(f'{t:.2f}' for t in m.runs)} (cpu {', '.join(f'{t:.1f}' for t in m.cpu)}); "
-        f"peak {total_mem.tree_pss / 1024:.0f} MiB PSS / {total_mem.tree_rss / 1024:.0f} MiB RSS over {total_mem.processes} process(es), "
-        f"largest process {total_mem.max_single / 1024:.0f} MiB; load {os.getloadavg()[0]:.2f}",
+        f"{peak}load {os.getloadavg()[0]:.2f}",
         file=sys.stderr,
     )
     return m
@@ -215,6 +222,11 @@ def has_batch() -> bool:
     """Whether this cim has the batch command yet."""
     proc = subprocess.run([*cim_command(), "batch", "--help"], capture_output=True)
     return proc.returncode == 0
+
+
+def has_stats() -> bool:
+    """Whether this cim has the stats command yet."""
+    return subprocess.run([*cim_command(), "stats", "--help"], capture_output=True).returncode == 0
 
 
 # check-jsonschema's own entry point, with rfc3987_syntax blocked as cim blocks
@@ -388,6 +400,10 @@ def render(rows: list[dict], single: dict, imports: list, profile: tuple[int, st
     out += ["", "| portfolios | peak memory: floor | cim batch | cim batch --jobs 1 | check-jsonschema |", "|---:|---:|---:|---:|---:|"]
     for r in rows:
         out.append(f"| {r['students']:,} | {mib(r['floor'])} | {mib(r['batch'])} | {mib(r['batch1'])} | {mib(r['cjs'])} |")
+    out += ["", "| portfolios | cim batch | cim stats --format json | cim stats --public --format html | stats / batch |", "|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        if "stats" in r:
+            out.append(f"| {r['students']:,} | {r['batch'].shown()} | {r['stats'].shown()} | {r['stats_public'].shown()} | {ratio(r['stats'], r['batch'])} |")
     v = single["validate"]
     out += [""]
     if v.runs:
@@ -454,7 +470,7 @@ def run_change_cases(args, only: set[str], size: int) -> None:
         f"Measured {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')} on {machine()}; load average at the end {load_end}; cim at commit {commit_start}. "
         f"A cohort of {size:,} portfolios with {args.activities} activities each, committed to one git repository. "
         f"Wall time, best of {args.runs} runs after a warm-up run; in brackets CPU time (user + system of every process). "
-        "Each case and its floor are measured back to back; on a shared machine compare the ratios (and the CPU ratios), not the seconds."
+        "Each case and its floor are measured interleaved (a warm-up of each, then one run of each in turn); on a shared machine compare the ratios (and the CPU ratios), not the seconds."
     )
     text = change.render(rows, ratio, header)
     print(text)
@@ -515,6 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             row["batch"] = Measure("cim batch", error="no cim batch yet")
             row["batch1"] = Measure("cim batch --jobs 1", error="no cim batch yet")
+        # (e) cim stats reads the cohort as cim batch does (same discovery and pool): it should cost about the same.
+        if has_stats():
+            row["stats"] = measure("cim stats", [[*cim, "stats", str(root), "--format", "json"]], runs=args.runs, expect=(0,))
+            row["stats_public"] = measure("cim stats --public --format html", [[*cim, "stats", str(root), "--public", "--format", "html"]], runs=args.runs, expect=(0,))
+        else:
+            row["stats"] = row["stats_public"] = Measure("cim stats", error="no cim stats yet")
         if cjs:
             lines = split_command_lines([*cjs, "--schemafile", str(SCHEMA)], files)
             row["cjs"] = measure(f"check-jsonschema ({len(lines)} command line(s))", lines, runs=args.runs)

@@ -103,9 +103,19 @@ def cohort(roots: Sequence[str], *, rev: str | None = None, changed_since: str |
             close_object_readers()
         return
     if changed_since is not None:
+        import threading
+
         from cim_cli.revision import changed_since as select
 
-        changes = select(roots, changed_since)
+        # git status is most of the time of a small --changed-since run and
+        # runs in its own process: import the checker meanwhile. Joined
+        # before anything else happens, so no thread lives when a pool forks.
+        warming = threading.Thread(target=warm_up, name="cim-warm-up", daemon=True)
+        warming.start()
+        try:
+            changes = select(roots, changed_since)
+        finally:
+            warming.join()
         found.portfolios = [(p, p) for p in changes.changed]
         found.notes += [f"{p} is not in a git repository; checked (nothing to compare with)" for p in changes.unversioned]
         found.uncommitted = changes.uncommitted

@@ -67,6 +67,11 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
         value = data.get(key)
         return value if isinstance(value, str) else None
 
+    credits = data.get("credits")
+    # bool is an int; .inf/.nan are floats: neither is a number of credits.
+    if isinstance(credits, bool) or not isinstance(credits, (int, float)) or not 0 <= credits < 1e6:
+        credits = None
+
     return ActivitySummary(
         slug=activity.slug,
         file=activity.file,
@@ -81,6 +86,7 @@ def summarise_activity(activity: Activity, programme: Programme, error_files: se
         reflection_words=words,
         counts=not lacks,
         lacks=tuple(lacks),
+        credits=None if credits is None else float(credits),
     )
 
 
@@ -217,6 +223,8 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         next_step=step,
         programme=programme.ref,
         extra=extra,
+        study_programme=text("study_programme"),
+        registered=text("registered"),
     )
 
 

@@ -106,6 +106,8 @@ class ActivitySummary:
     # Why its record cannot be read at all (a YAML syntax error, not UTF-8),
     # with "file:line:" in front; then nothing else is said about the activity.
     broken: str | None = None
+    # ECTS credits the record claims (None when absent or not a finite number >= 0).
+    credits: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +148,13 @@ class PortfolioResult:
     extra: dict = field(default_factory=dict)
     # The programme file that judged this portfolio.
     programme: ProgrammeRef = BUILTIN_PROGRAMME
+    # From student.yaml, as written (None when absent or not text); for cim stats.
+    study_programme: str | None = None
+    registered: str | None = None
+    # Stage -> ISO date (YYYY-MM-DD) the portfolio reached it, for the stages
+    # whose date a signed record carries (approvals); cim stats derives the
+    # earlier ones from the activities' dates when a stage is missing here.
+    stage_dates: dict = field(default_factory=dict)
 
     @property
     def errors(self) -> int:

@@ -1,4 +1,8 @@
-"""Everything git, isolated here, through gitpython and never trusting the repository.
+"""Everything git, isolated here, never trusting the repository.
+
+Authoring (commits, history) goes through gitpython; ``--rev`` and
+``--changed-since`` use plain ``git`` processes (:func:`run_git`,
+:class:`ObjectReader`), which start faster and need no gitpython import.
 
 A student's repository config can run commands when git runs: ``core.fsmonitor``
 on ``git status``, hooks on commit, filter drivers on add, a pager or an
@@ -372,28 +376,45 @@ class TreeEntry:
     path: str  # "/"-separated, from the top of the repository
 
 
-def ls_tree(git_dir: str, commit: str, rel: str = "") -> list[TreeEntry]:
-    """Every entry at and below ``rel`` (a folder, "" for all) in ``commit``, trees included.
+_KINDS = {b"blob": "blob", b"tree": "tree", b"commit": "commit"}
 
-    One ``git ls-tree`` process; ``rel`` is a literal pathspec after ``--``.
-    Names that are not UTF-8 arrive as surrogate escapes (as ``os`` gives them).
+
+def ls_tree_raw(git_dir: str, commit: str, rel: str = "") -> bytes:
+    """``git ls-tree -r -t -l -z --full-tree COMMIT [-- REL]`` as git prints it (see :func:`tree_records`).
+
+    One process; ``rel`` is a literal pathspec after ``--``. Kept as bytes, a
+    listing costs about 110 bytes per entry: a cohort's tree fits in a few MB.
     """
     args = ["ls-tree", "-r", "-t", "-l", "-z", "--full-tree", commit]
     if rel:
         args += ["--", rel]
-    raw = run_git(git_dir, args)
-    entries: list[TreeEntry] = []
-    for record in raw.split(b"\0"):
-        if not record:
-            continue
+    return run_git(git_dir, args)
+
+
+def tree_records(raw: bytes, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, TreeEntry]]:
+    """(offset of the record, offset after it, entry) for each record of an ``ls-tree -z -l`` listing.
+
+    Names that are not UTF-8 arrive as surrogate escapes (as ``os`` gives them).
+    """
+    end = len(raw) if end is None else end
+    pos = start
+    while pos < end:
+        stop = raw.find(b"\0", pos, end)
+        if stop < 0:
+            stop = end
+        record = raw[pos:stop]
         meta, _, path = record.partition(b"\t")
         parts = meta.split()
-        if len(parts) != 4:
-            continue
-        mode, kind, oid, size = parts
-        entries.append(TreeEntry(int(mode, 8), kind.decode(), oid.decode(), int(size) if size.isdigit() else -1,
-                                 os.fsdecode(path)))
-    return entries
+        if len(parts) == 4:
+            mode, kind, oid, size = parts
+            yield pos, stop + 1, TreeEntry(int(mode, 8), _KINDS.get(kind) or kind.decode("ascii", "replace"),
+                                           oid.decode("ascii"), int(size) if size.isdigit() else -1, os.fsdecode(path))
+        pos = stop + 1
+
+
+def ls_tree(git_dir: str, commit: str, rel: str = "") -> list[TreeEntry]:
+    """Every entry at and below ``rel`` (a folder, "" for all) in ``commit``, trees included."""
+    return [entry for _, _, entry in tree_records(ls_tree_raw(git_dir, commit, rel))]
 
 
 class ObjectReader:

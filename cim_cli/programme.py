@@ -85,6 +85,14 @@ DEFAULT: dict[str, Any] = {
         _category("volunteer-work", "Volunteer work", "Volunteer work with an international or intercultural dimension.", "any"),
         _category("other", "Other international activity", "Another activity the certificate administrator agrees counts.", "any"),
     ],
+    # cim stats: what may be published (see docs/statistics.md).
+    "statistics": {
+        "min_count": 5,
+        "min_percent_denominator": 23,
+        "min_median_count": 8,
+        "top_countries": 10,
+        "academic_year_start": "09-01",
+    },
 }
 
 
@@ -302,18 +310,23 @@ def _holds_programme(folder: str) -> bool:
     return os.path.lexists(os.path.join(folder, PROGRAMME_FILE)) and not os.path.isfile(os.path.join(folder, _STUDENT_FILE))
 
 
-def discover(start: str | os.PathLike, cache: dict[str, str | None] | None = None) -> str | None:
-    """The programme file for ``start`` (a portfolio, or any folder), or None.
+def discover(start: str | os.PathLike, cache: dict[str, str | None] | None = None, *, portfolio: bool | None = True) -> str | None:
+    """The programme file for ``start``, or None.
 
-    The first ``programme.yaml`` walking up from the portfolio's parent (from
-    ``start`` itself when it is not a portfolio), passing over folders that
-    are portfolios. ``cache`` remembers each folder passed, so the siblings
-    of a cohort share one walk.
+    The first ``programme.yaml`` walking up from the portfolio's parent,
+    passing over folders that are portfolios. ``start`` is a portfolio (or
+    one about to be made, or one read at a git revision) unless ``portfolio``
+    is False; with None, a folder holding ``student.yaml`` is one, and any
+    other folder is searched from itself (``cim programme show`` in a cohort
+    folder). ``cache`` remembers each folder passed, so the siblings of a
+    cohort share one walk.
     """
     from cim_cli.load.files import find_upwards
 
     here = os.path.abspath(start)
-    if os.path.isfile(os.path.join(here, _STUDENT_FILE)):
+    if portfolio is None:
+        portfolio = os.path.isfile(os.path.join(here, _STUDENT_FILE))
+    if portfolio:
         here = os.path.dirname(here)
     home = find_upwards(here, _holds_programme, cache if cache is not None else {})
     return None if home is None else os.path.join(home, PROGRAMME_FILE)
@@ -341,28 +354,28 @@ class ProgrammeResolver:
         self.programmes.append(programme)
         return self._index[key]
 
-    def key_for(self, portfolio: str) -> int:
-        """Index in :attr:`programmes` of the programme for ``portfolio``."""
+    def key_for(self, portfolio: str, *, is_portfolio: bool | None = True) -> int:
+        """Index in :attr:`programmes` of the programme for ``portfolio`` (see :func:`discover`)."""
         if self._explicit:
             return 0
-        found = discover(portfolio, self._folders)
+        found = discover(portfolio, self._folders, portfolio=is_portfolio)
         if found in self._index:
             return self._index[found]
         if found is None:
             return self._add(None, default_programme())
         return self._add(found, load_programme(found, found_in=os.path.dirname(found)))
 
-    def for_portfolio(self, portfolio: str) -> Programme:
+    def for_portfolio(self, portfolio: str, *, is_portfolio: bool | None = True) -> Programme:
         """The programme that judges ``portfolio``."""
-        return self.programmes[self.key_for(portfolio)]
+        return self.programmes[self.key_for(portfolio, is_portfolio=is_portfolio)]
 
 
-def resolve_programme(explicit: str | None, portfolio: str | None) -> Programme:
+def resolve_programme(explicit: str | None, portfolio: str | None, *, is_portfolio: bool | None = True) -> Programme:
     """The programme for a run: the explicit file, the discovered one, or the default."""
     if explicit:
         return load_programme(explicit)
     if portfolio is not None:
-        return ProgrammeResolver().for_portfolio(portfolio)
+        return ProgrammeResolver().for_portfolio(portfolio, is_portfolio=is_portfolio)
     return default_programme()
 
 

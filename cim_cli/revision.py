@@ -232,40 +232,56 @@ def tree_portfolios(entries: Iterable, prefix: str = "") -> TreeCohort:
         below = path[len(start):] if path != prefix else ""
         return all(not skipped_folder(name) and _safe_name(name) for name in below.split("/") if below)
 
-    entries = [e for e in entries if e.path == prefix or e.path.startswith(start)]
-    candidates = {e.path.rpartition("/")[0] for e in entries if e.kind == "blob" and e.path.rpartition("/")[2] == STUDENT_FILE}
+    candidates: set[str] = set()
+    submodules: list[str] = []
+    for e in entries:  # one pass: a listing may be a generator
+        if not (e.path == prefix or e.path.startswith(start)):
+            continue
+        if e.kind == "blob" and e.path.rpartition("/")[2] == STUDENT_FILE:
+            candidates.add(e.path.rpartition("/")[0])
+        elif e.kind == "commit":
+            submodules.append(e.path)
     candidates = {c for c in candidates if (c == prefix or c.startswith(start)) and reachable(c)}
     # Discovery does not search inside a portfolio: drop candidates below another.
     found = sorted((c for c in candidates if not any(p in candidates for p in _parents(c) if p == prefix or p.startswith(start))), key=path_key)
     chosen = set(found)
     cohort = TreeCohort(found)
-    for e in entries:
-        if e.kind == "commit" and reachable(e.path) and not any(p in chosen for p in _parents(e.path)):
-            cohort.submodules.append(e.path)
+    cohort.submodules = [m for m in submodules if reachable(m) and not any(p in chosen for p in _parents(m))]
     return cohort
 
 
-def _sources_in(entries: list, portfolios: Sequence[str], display: dict[str, str], git_dir: str) -> list[tuple[str, "GitTreeSource"]]:
-    """A :class:`GitTreeSource` per portfolio path, each holding the entries below it.
+def _sources_in(raw: bytes, portfolios: Sequence[str], display: dict[str, str], git_dir: str) -> list[tuple[str, "GitTreeSource"]]:
+    """A :class:`GitTreeSource` per portfolio path, each holding its run of the listing ``raw``.
 
     ``ls-tree -r -t`` lists a folder's tree entry and then everything below it
-    before anything else, so each portfolio's entries are one run of the list.
+    before anything else, so each portfolio's entries are one run of records.
     """
-    from cim_cli.load.source import Blob, GitTreeSource
+    from cim_cli.gitrepo import tree_records
+    from cim_cli.load.source import GitTreeSource
 
-    owned: dict[str, dict[str, Blob]] = {p: {} for p in portfolios}
-    if "" in owned:  # the top of the repository is a portfolio: everything is in it
-        owned[""] = {e.path: Blob(e.mode, e.kind, e.oid, e.size) for e in entries}
+    wanted = set(portfolios)
+    spans: dict[str, tuple[int, int]] = {}
+    if "" in wanted:  # the top of the repository is a portfolio: everything is in it
+        spans[""] = (0, len(raw))
     else:
-        bucket: dict[str, Blob] | None = None
-        start = ""
-        for e in entries:
-            if bucket is not None and e.path.startswith(start):
-                bucket[e.path[len(start):]] = Blob(e.mode, e.kind, e.oid, e.size)
+        current, start, begin, end = None, "", 0, 0
+        for pos, after, e in tree_records(raw):
+            if current is not None and e.path.startswith(start):
+                end = after
                 continue
-            bucket = owned.get(e.path) if e.kind == "tree" else None
-            start = e.path + "/"
-    return [(display[p], GitTreeSource(display[p], git_dir, owned[p])) for p in portfolios]
+            if current is not None:
+                spans[current] = (begin, end)
+                current = None
+            if e.kind == "tree" and e.path in wanted:
+                current, start, begin, end = e.path, e.path + "/", after, after
+        if current is not None:
+            spans[current] = (begin, end)
+    out = []
+    for p in portfolios:
+        begin, end = spans.get(p, (0, 0))
+        strip = len(p) + 1 if p else 0
+        out.append((display[p], GitTreeSource(display[p], git_dir, records=raw[begin:end], strip=strip)))
+    return out
 
 
 # -- checking at a revision -------------------------------------------------------
@@ -301,7 +317,7 @@ def revision_cohort(paths: Sequence[str], rev: str, *, discover: bool) -> Revisi
     """
     import shutil
 
-    from cim_cli.gitrepo import GitFailed, is_bare_repository, ls_tree
+    from cim_cli.gitrepo import GitFailed, is_bare_repository, ls_tree_raw, tree_records
 
     check_rev(rev)
     if shutil.which("git") is None:
@@ -328,21 +344,21 @@ def revision_cohort(paths: Sequence[str], rev: str, *, discover: bool) -> Revisi
         revision = resolve_commit(top, rev)
         for display_root, rel in jobs[top]:
             try:
-                entries = ls_tree(revision.git_dir, revision.commit, rel)
+                raw = ls_tree_raw(revision.git_dir, revision.commit, rel)
             except GitFailed as exc:
                 raise RevisionError(str(exc)) from None
-            root_entry = next((e for e in entries if e.path == rel), None) if rel else None
-            if rel and (root_entry is None or root_entry.kind != "tree"):
+            if rel and not any(e.path == rel and e.kind == "tree" for _, _, e in tree_records(raw)):
                 if not discover:
                     raise RevisionError(f"{display_root} is not a portfolio at {rev} (no {STUDENT_FILE} committed there)")
                 result.notes.append(f"{display_root} did not exist at {rev}")
                 continue
             if not discover:
-                if not any(e.path == (f"{rel}/{STUDENT_FILE}" if rel else STUDENT_FILE) and e.kind == "blob" for e in entries):
+                student = f"{rel}/{STUDENT_FILE}" if rel else STUDENT_FILE
+                if not any(e.path == student and e.kind == "blob" for _, _, e in tree_records(raw)):
                     raise RevisionError(f"{display_root} is not a portfolio at {rev} (no {STUDENT_FILE} committed there)")
                 found = [rel]
             else:
-                tree = tree_portfolios(entries, rel)
+                tree = tree_portfolios((e for _, _, e in tree_records(raw)), rel)
                 found = tree.portfolios
                 start = rel + "/" if rel else ""
                 result.notes += [
@@ -351,7 +367,7 @@ def revision_cohort(paths: Sequence[str], rev: str, *, discover: bool) -> Revisi
                 ]
             start = rel + "/" if rel else ""
             display = {p: _display(display_root, p[len(start):] if p != rel else "") for p in found}
-            result.portfolios += _sources_in(entries, found, display, revision.git_dir)
+            result.portfolios += _sources_in(raw, found, display, revision.git_dir)
     if discover:
         result.portfolios.sort(key=lambda item: path_key(item[0]))
     else:  # validate reports in the order the portfolios were given

@@ -49,12 +49,15 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
     import os
 
     from rich.console import Console
-    from rich.markup import escape
 
+    from cim_cli.textsafe import rich_safe as safe
+
+    # Every value a student wrote (names, titles, countries, slugs in the next
+    # step, paths) goes through rich_safe: controls made visible, markup escaped.
     console = Console(file=out, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=True)
     req = programme.requirements
     who = f"{result.name or '?'} ({result.student_id or 'no student id'})"
-    console.print(f"[bold]{escape(who)}[/bold] — {escape(programme.title)}")
+    console.print(f"[bold]{safe(who)}[/bold] — {safe(programme.title)}")
     console.print(f"Stage: [bold]{result.stage}[/bold]")
     line = f"Counting activities: {result.counting_activities} of {result.required_activities}"
     line += f"  (home {result.counting_home}" + (f"/{req['min_home']}" if req["min_home"] else "")
@@ -64,14 +67,14 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
         # One line per activity, then what it still needs: reads well at any width.
         for a in result.activities:
             if a.broken:
-                console.print(f"  [red]✗[/red] {escape(a.slug)}  [red]broken record[/red]")
-                console.print(f"      {escape(a.broken)}")
+                console.print(f"  [red]✗[/red] {safe(a.slug)}  [red]broken record[/red]")
+                console.print(f"      {safe(a.broken)}")
                 continue
             mark = "[green]✓[/green]" if a.counts else "[yellow]✗[/yellow]"
             where = (a.location or "?") + (f", {a.country}" if a.country else "")
-            console.print(f"  {mark} {escape(a.title or a.slug)}  [dim]({escape(a.category or '?')}, {where})[/dim]")
+            console.print(f"  {mark} {safe(a.title or a.slug)}  [dim]({safe(a.category or '?')}, {safe(where)})[/dim]")
             if a.lacks:
-                console.print(f"      needs: {escape('; '.join(a.lacks))}")
+                console.print(f"      needs: {safe('; '.join(a.lacks))}")
     else:
         console.print("No activities yet. Record one with: cim activity add")
     if result.report_words is None:
@@ -80,17 +83,15 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
         rep = programme.report
         console.print(f"Report: {result.report_words} words (needs {rep['min_words']}-{rep['max_words']})")
         for heading in result.missing_headings:
-            console.print(f"  missing heading: {escape(heading)}")
+            console.print(f"  missing heading: {safe(heading)}")
     approvals = result.extra.get("approvals") or []
     if approvals:
-        from cim_cli.textsafe import rich_safe
-
         console.print("Approvals:")
         for a in approvals:
             day = (a["time"] or "")[:10]
-            who = rich_safe(a["approver"] or a["approver_id"] or "?")
+            who = safe(a["approver"] or a["approver_id"] or "?")
             if a["status"] == "invalid":
-                console.print(f"  [red]✗[/red] {rich_safe(a['file'])} does not count — details: cim verify {rich_safe(result.path)}")
+                console.print(f"  [red]✗[/red] {safe(a['file'])} does not count — details: cim verify {safe(result.path)}")
                 continue
             mark = {"valid": "[green]✓[/green]", "stale": "[yellow]~[/yellow]"}[a["status"]]
             note = " — files changed since" if a["status"] == "stale" else ""
@@ -101,7 +102,7 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
                 mark, note = "[yellow]![/yellow]", ""
             console.print(f"  {mark} {a['stage']}: {decision} by {who} ({day}){note}")
             if a["comment"]:
-                console.print(f"      \"{rich_safe(a['comment'])}\"")
+                console.print(f"      \"{safe(a['comment'])}\"")
     if result.errors or result.warnings:
-        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate{escape(typed_path if typed_path is not None else ' ' + result.path)}")
-    console.print(f"[bold]Next:[/bold] {escape(result.next_step)}")
+        console.print(f"Findings: {result.errors} error(s), {result.warnings} warning(s) — details: cim validate{safe(typed_path if typed_path is not None else ' ' + result.path)}")
+    console.print(f"[bold]Next:[/bold] {safe(result.next_step)}")

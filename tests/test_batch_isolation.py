@@ -55,7 +55,7 @@ def _others_unchanged(got: dict, normal: dict, culprits: set[str]) -> None:
 @pytest.mark.parametrize("jobs", ["2", "3"])
 def test_a_crashing_worker_only_costs_its_portfolio(small_cohort, normal, jobs):
     result = invoke("batch", str(small_cohort), "--format", "json", "-j", jobs, env={"CIM_TEST_CRASH_ON": "id05"})
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # cim failed on a portfolio: never 1
     got = _by_id(result.stdout)
     assert "crashed the checker" in _internal(got["p05"])
     assert "SIGSEGV" in _internal(got["p05"])
@@ -64,7 +64,7 @@ def test_a_crashing_worker_only_costs_its_portfolio(small_cohort, normal, jobs):
 
 def test_two_crashes_in_one_run(small_cohort, normal):
     result = invoke("batch", str(small_cohort), "--format", "csv", "-j", "2", env={"CIM_TEST_CRASH_ON": "id00,id11"})
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     lines = result.stdout.splitlines()
     assert len(lines) == 13  # header + 12 portfolios, in order
     assert [line.split(",")[2].rsplit("/", 1)[-1] for line in lines[1:]] == [f"p{i:02d}" for i in range(12)]
@@ -73,14 +73,14 @@ def test_two_crashes_in_one_run(small_cohort, normal):
 def test_a_crash_in_every_format_is_reported(small_cohort):
     for fmt, needle in [("table", "12 portfolios"), ("junit", "crashed the checker"), ("github", "crashed the checker"), ("sarif", "crashed the checker")]:
         result = invoke("batch", str(small_cohort), "--format", fmt, "-j", "2", env={"CIM_TEST_CRASH_ON": "id03"})
-        assert result.exit_code == 1, fmt
+        assert result.exit_code == 3, fmt
         assert needle in result.stdout, fmt
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_an_exception_becomes_a_finding(small_cohort, normal, jobs):
     result = invoke("batch", str(small_cohort), "--format", "json", "-j", jobs, env={"CIM_TEST_RAISE_ON": "id07"})
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     got = _by_id(result.stdout)
     assert "RuntimeError" in _internal(got["p07"])
     _others_unchanged(got, normal, {"p07"})
@@ -89,7 +89,7 @@ def test_an_exception_becomes_a_finding(small_cohort, normal, jobs):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_hang_is_stopped_by_the_timeout(small_cohort, normal, jobs):
     result = invoke("batch", str(small_cohort), "--format", "json", "-j", jobs, "--timeout", "1", env={"CIM_TEST_HANG_ON": "id04"})
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     got = _by_id(result.stdout)
     assert "took longer than 1 s" in _internal(got["p04"])
     _others_unchanged(got, normal, {"p04"})
@@ -115,7 +115,7 @@ def test_unchecked_portfolio_is_shown_whatever_the_stage_filter(small_cohort):
     rows = result.stdout.splitlines()[1:]
     names = [r.split(",")[2].rsplit("/", 1)[-1] for r in rows]
     assert names == ["p00"] + [f"p{i:02d}" for i in range(1, 12, 2)]
-    assert result.exit_code == 1
+    assert result.exit_code == 3
 
 
 def test_crash_hook_is_ignored_in_process(small_cohort, normal):

@@ -143,3 +143,26 @@ def test_credential_invalid_findings_name_the_file_and_the_check(tmp_path):
     assert all(message.endswith("remove it, or ask the programme to issue a new one") for _, _, message in found)
     (cohort.ada / rel).unlink()
     assert cohort.result().stage == "presented"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_cli_certify_commit_commits_exactly_the_three_files_as_the_issuer(tmp_path, monkeypatch):
+    import os
+    import subprocess
+
+    from cim_cli.cli import app
+
+    cohort = presented(tmp_path)
+    genv = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_AUTHOR_NAME": "Student", "GIT_AUTHOR_EMAIL": "s@x", "GIT_COMMITTER_NAME": "S", "GIT_COMMITTER_EMAIL": "s@x"}
+    for cmd in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "portfolio"]):
+        subprocess.run(["git", "-C", str(cohort.ada), *cmd], check=True, env=genv, capture_output=True)
+    (cohort.ada / "diary" / "draft.md").write_text("# not to be committed\n")
+    monkeypatch.delenv("GIT_AUTHOR_NAME", raising=False)
+    monkeypatch.chdir(cohort.folder)
+    result = CliRunner().invoke(app, ["certify", "ada", "--key", str(cohort.keys_folder / "registrar.pem"), "--commit"])
+    assert result.exit_code == 0, result.output
+    log = subprocess.run(["git", "-C", str(cohort.ada), "log", "-1", "--format=%an|%s", "--name-only"], capture_output=True, text=True, env=genv).stdout
+    head, files = log.split("\n\n", 1)
+    assert head.startswith("registrar|Certificate issued: urn:uuid:")
+    assert sorted(f.rsplit(".", 1)[1] for f in files.split()) == ["html", "json", "pdf"]
+    assert all(f.startswith("credentials/") for f in files.split())

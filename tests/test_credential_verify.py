@@ -283,3 +283,9 @@ def _all_paths(node, prefix=()):
     elif isinstance(node, list):
         for i, v in enumerate(node):
             yield from _all_paths(v, prefix + (i,))
+
+
+def test_a_key_given_twice_is_unreadable():
+    text = cr.credential_bytes(ISSUED).decode().replace('"validFrom":', '"validFrom": "2020-01-01T00:00:00Z", "validFrom":', 1)
+    with pytest.raises(cv.Unreadable, match="appears twice"):
+        cv.verify_credential_bytes(text.encode(), "x.json", trust())

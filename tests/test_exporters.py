@@ -17,7 +17,6 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import markdown
 import pytest
 from typer.testing import CliRunner
 
@@ -243,8 +242,15 @@ def test_markdown_ready_ada():
     assert "Findings: 0 (0 errors, 0 warnings)." in text
 
 
+def commonmark_with_tables(text: str) -> str:
+    """HTML of ``text`` by a CommonMark renderer with GFM tables, raw HTML allowed."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+
+
 def test_markdown_table_survives_a_markdown_renderer():
-    html = markdown.markdown(export(ADA, "markdown"), extensions=["extra"])
+    html = commonmark_with_tables(export(ADA, "markdown"))
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert body.count("<tr>") == 3
     assert all(row.count("<td") == 11 for row in body.split("<tr>")[1:])
@@ -260,7 +266,7 @@ def test_markdown_escapes_student_text(tmp_path):
     rows = table_rows(text)
     assert len(rows) == 1 and len(rows[0]) == 11
     assert "\n" not in rows[0][0] and "\\|" in rows[0][0]
-    html = markdown.markdown(text, extensions=["extra"])
+    html = commonmark_with_tables(text)
     assert "<b>" not in html and "&lt;b&gt;Eve&lt;/b&gt; *star*" in html
     assert "<a " not in html  # the host is text, not a link
     assert html.count("<td") == 11
@@ -652,3 +658,26 @@ def test_csv_semicolon_for_european_excel():
     assert rows[0]["evidence"] == "evidence/exchange-berlin/transcript.pdf; evidence/exchange-berlin/ward-team.png"
     refused = CliRunner().invoke(app, ["export", str(ADA), "--format", "csv", "--delimiter", "|"])
     assert refused.exit_code == 2
+
+
+def test_raw_html_nests_at_most_sixteen_deep():
+    from cim_cli.exporters.html import MAX_RAW_DEPTH, _raw_html
+
+    env: dict = {}
+    out = _raw_html("<div>" * 40 + "x" + "</span>" * 5, env)
+    assert out.count("<div>") == MAX_RAW_DEPTH == 16
+    assert "</span>" not in out  # closes nothing open: dropped
+    # Carried over to the next piece of raw HTML; one end tag closes its element and all inside.
+    assert _raw_html("</div>", env) == "</div>" and env["raw_open"] == ["div"] * 15
+    assert _raw_html("<p>a < b <!-- c --> <x y='>'></p>", {}) == "<p>a &lt; b  <x y='>'></p>"
+    # An end tag outside a table cell does not close what is outside it.
+    env = {}
+    _raw_html("<div><table><td>", env)
+    assert _raw_html("</div>", env) == "" and env["raw_open"] == ["div", "table", "td"]
+
+
+def test_render_keeps_long_texts_whole():
+    text = "R&D " * 3_000 + "\u00a0caf\u00e9"
+    page = parse(render_markdown(text))
+    assert "".join(page.text).strip() == text.strip()
+    assert "wbr" not in page.names()

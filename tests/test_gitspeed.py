@@ -279,3 +279,28 @@ def test_default_jobs_from_cpus_and_load(monkeypatch, cpus, load, tasks, expecte
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)), raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert batch.default_jobs(tasks) == expected
+
+
+def test_rev_reads_through_one_cat_file_process(monorepo, monkeypatch):
+    started: list[list[str]] = []
+    real = subprocess.Popen
+
+    class Spy(real):
+        def __init__(self, args, *a, **k):
+            started.append([str(x) for x in args])
+            super().__init__(args, *a, **k)
+
+    monkeypatch.setattr(subprocess, "Popen", Spy)
+    result = invoke("batch", str(monorepo), "-f", "json", "--rev", "HEAD", "-j", "1")
+    assert len(json.loads(result.stdout)["portfolios"]) == 3
+    readers = [cmd for cmd in started if "cat-file" in cmd]
+    assert readers == [[readers[0][0], readers[0][1], "cat-file", "--batch"]]
+    assert sum(1 for cmd in started if "ls-tree" in cmd) == 1
+
+
+def test_git_status_is_stopped_after_its_time_limit(history, monkeypatch):
+    (history / "students" / "group-0" / "student-0000" / "report.md").write_text("x\n", encoding="utf-8")
+    monkeypatch.setattr(revision, "STATUS_TIMEOUT", 0.000001)
+    result = invoke("batch", str(history), "--changed-since", "HEAD", "-f", "json")
+    assert result.exit_code == 2
+    assert "took longer than" in result.stderr and "stopped" in result.stderr

@@ -121,3 +121,9 @@ def test_deeply_nested_document_is_an_error_not_a_crash():
     doc["name"] = nested
     with pytest.raises(jsonld.CanonicalisationError, match="nested too deeply"):
         jsonld.canonicalize(doc)
+
+
+def test_a_context_inside_the_document_is_named():
+    doc = _ob_unsigned()
+    doc["credentialSubject"]["achievement"]["@context"] = {"name": "https://evil.example/name"}
+    assert jsonld.undefined_terms(doc) == ["a @context inside the document at credentialSubject/achievement: cim accepts only the pinned contexts at the top"]

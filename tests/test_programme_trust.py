@@ -112,7 +112,15 @@ def test_discovery_starts_at_the_parent_and_passes_over_portfolios(tmp_path):
     assert discover(outer) == str(tmp_path / "cohort" / "programme.yaml")
     assert discover(inner) == str(tmp_path / "cohort" / "programme.yaml")  # not outer's
     # A folder that is not a portfolio starts at itself (cim programme show in a cohort folder).
-    assert discover(tmp_path / "cohort") == str(tmp_path / "cohort" / "programme.yaml")
+    assert discover(tmp_path / "cohort", portfolio=None) == str(tmp_path / "cohort" / "programme.yaml")
+    assert "at least 5" in cim("programme", "show", tmp_path / "cohort").stdout
+    # cim init in a folder that holds a programme.yaml: the new portfolio is not judged by it.
+    fresh = tmp_path / "cohort" / "template-clone"
+    fresh.mkdir()
+    (fresh / "programme.yaml").write_text(LENIENT)
+    r = cim("init", fresh, "--student-id", "s9", "--name", "N", "--email", "n@e.se", "--study-programme", "M", "--no-git")
+    assert r.exit_code == 0, r.stderr
+    assert discover(fresh) == str(tmp_path / "cohort" / "programme.yaml")
     assert resolve_programme(None, str(inner)).requirements["min_activities"] == 5
 
 

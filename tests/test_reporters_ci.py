@@ -398,7 +398,9 @@ def test_github_escaping_round_trips_through_the_runner():
     name, props, data = runner_parse(lines[0])
     assert name == "error"
     assert props == {"file": "portfolios/my ada/report.md", "line": "3", "col": "7", "title": "cim file-missing"}
-    assert data == HOSTILE_MSG
+    # Line breaks round-trip as the runner's escapes; other controls (NUL, ESC) are made visible.
+    assert data == HOSTILE_MSG.replace("\x00", "\\x00").replace("\x1b", "\\x1b")
+    assert "\x1b" not in lines[0] and "\\x1b" in lines[0]
     assert "%25 done" in lines[0] and "%0D%0A::error::" in lines[0]
     hostile = result(
         "a,b:c%d", "S", "n", "collecting", [Finding("report-words", "warning", "x,line=9.md", None, None, "m\nn")]

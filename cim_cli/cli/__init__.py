@@ -25,7 +25,7 @@ from cim_cli import __version__
 from cim_cli.cli.common import EXIT_USAGE
 
 # Modules in this package that add commands.
-COMMAND_MODULES = ("check", "authoring", "batch", "programme_cmd", "trust_cmd", "credential_cmd")
+COMMAND_MODULES = ("check", "authoring", "batch", "stats_cmd", "programme_cmd", "trust_cmd", "credential_cmd")
 # Top-level command name -> the module that registers it.
 COMMANDS = {
     "validate": "check",
@@ -39,6 +39,7 @@ COMMANDS = {
     "report": "authoring",
     "log": "authoring",
     "batch": "batch",
+    "stats": "stats_cmd",
     "programme": "programme_cmd",
     "keys": "trust_cmd",
     "approve": "trust_cmd",
@@ -49,10 +50,10 @@ COMMANDS = {
 # this order. A command missing here is listed under "Other commands".
 PANELS = {
     "Students: build your portfolio": ("init", "activity", "evidence", "diary", "report", "status", "log"),
-    "Checking, in CI and anywhere": ("validate", "verify", "rules"),
+    "Checking, in CI and anywhere": ("validate", "rules", "verify"),
     "Certificate administrators": ("batch", "export"),
-    "Academic staff": ("approve", "keys"),
-    "Programme office": ("programme", "certify"),
+    "Academic staff": ("keys", "approve"),
+    "Programme office": ("programme", "stats", "certify"),
 }
 PANEL_OF = {command: panel for panel, commands in PANELS.items() for command in commands}
 
@@ -151,8 +152,38 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
+# Where to report a bug in cim (the project's issue tracker; same host as SARIF's informationUri).
+ISSUES_URL = "https://cim.invalid/issues"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``cim`` console script."""
+    """Entry point of the ``cim`` console script.
+
+    An exception that escapes a command is a bug in cim: one line on stderr
+    saying so, and exit code 3 (documented in docs/ci.md). Structured output
+    on stdout is buffered by the commands (``output(whole=True)``), so a
+    failure leaves no half document there.
+    """
+    from cim_cli.cli.common import EXIT_INTERNAL, safe_stdout
+
+    safe_stdout()
+    try:
+        _run(argv)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        from cim_cli.textsafe import visible
+
+        detail = visible(f"{type(exc).__name__}: {message}"[:300])
+        sys.stderr.write(f"cim: internal error ({detail}); please report this at {ISSUES_URL} with the command you ran\n")
+        sys.stderr.flush()
+        raise SystemExit(EXIT_INTERNAL) from None
+
+
+def _run(argv: Sequence[str] | None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in args if not a.startswith("-")), None)
     if "--version" in args[:1]:

@@ -9,10 +9,11 @@ bad value, no portfolio, or an I/O error (nothing was written).
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import sys
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from enum import Enum
 from typing import Iterator, List, Optional
 
@@ -64,9 +65,9 @@ def _errors() -> Iterator[None]:
     try:
         yield
     except AuthoringError as exc:
-        say(f"cim: {exc.message}")
+        say(f"cim: {_printable(exc.message)}")
         for line in exc.details:
-            say(f"  {line}")
+            say(f"  {_printable(line)}")
         raise typer.Exit(exc.code) from None
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
@@ -102,9 +103,53 @@ def _commit(root: str, files: list[str], message: str) -> None:
     try:
         sha = gitops.commit(root, files, message)
     except gitops.CommitFailed as exc:
-        say(f"cim: the files were written but not committed: {exc.message}")
+        say(f"cim: the files were written but not committed: {_printable(exc.message)}")
         raise typer.Exit(EXIT_FINDINGS) from None
-    say(f"Committed {sha[:8]}: {message}")
+    say(f"Committed {sha[:8]}: {_printable(message)}")
+
+
+# The locks the running command holds; released when it ends (see _writes).
+_held: list[ExitStack] = []
+
+
+def _writes(command):
+    """Mark a command that writes: the locks it takes are held until it ends, however it ends."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        with ExitStack() as stack:
+            _held.append(stack)
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _held.pop()
+
+    return run
+
+
+def _hold_lock(folder: str) -> None:
+    """Hold the portfolio's lock until this command ends (its whole read-modify-write and commit).
+
+    A second command waits (saying so after a second) or exits 2 after a minute.
+    """
+    from cim_cli.atomic import PortfolioBusy, portfolio_lock
+
+    if not _held:
+        raise RuntimeError("_hold_lock outside a command marked with _writes")
+    try:
+        _held[-1].enter_context(portfolio_lock(folder, notify=say))
+    except PortfolioBusy as exc:
+        raise fail(f"{folder}: {exc.strerror}") from None
+    except OSError as exc:
+        raise fail(f"{folder}: cannot be locked ({exc.strerror})") from None
+
+
+def _nearest_folder(path: str) -> str:
+    """``path`` if it is a folder, else its nearest existing ancestor (cim init creates the rest)."""
+    here = os.path.abspath(path)
+    while not os.path.isdir(here) and os.path.dirname(here) != here:
+        here = os.path.dirname(here)
+    return here
 
 
 def _ask(label: str) -> str:
@@ -124,10 +169,10 @@ def _ask_until(label: str, problem, tries: int = 5) -> str:
 
 
 def _printable(text: str) -> str:
-    """Text safe to print on a terminal: control characters (escape sequences) shown as '?'."""
-    import unicodedata
+    """Student text safe to print on a terminal (see :func:`cim_cli.textsafe.visible`)."""
+    from cim_cli.textsafe import visible
 
-    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text)
+    return visible(text)
 
 
 # -- cim init -------------------------------------------------------------------------------
@@ -162,6 +207,7 @@ def init(
     elif gaps:
         raise fail("missing " + ", ".join(FLAGS[g] for g in gaps) + " (cim init asks for them only on a terminal)")
     tree = None if no_git else gitops.inside_work_tree(path)
+    _hold_lock(_nearest_folder(path))
     with _errors():
         created = create_portfolio(path, values, programme_title=prog.title)
     root = os.path.abspath(path)
@@ -182,7 +228,7 @@ def init(
             gitops.start_repository(root)
             sha = gitops.commit(root, created.written, f"Register: {_subject(created.record['name'])} ({_subject(created.record['student_id'])})")
         except gitops.CommitFailed as exc:
-            say(f"cim: warning: no git history for this portfolio: {exc.message}")
+            say(f"cim: warning: no git history for this portfolio: {_printable(exc.message)}")
             say("The portfolio works without git; only --commit and cim log need it.")
             if commit:
                 raise typer.Exit(EXIT_FINDINGS) from None
@@ -269,13 +315,14 @@ def activity_add(
             given.country = _ask("Country code (e.g. DE)")
     elif gaps:
         raise fail("missing " + ", ".join(gaps) + " (cim asks for them only on a terminal)")
+    _hold_lock(root)
     with _errors():
         added = add_activity(root, given, prog)
     typer.echo(added.slug)
     for rel in added.files:
         say(f"Wrote {_shown(root, rel)}")
     for warning in added.warnings:
-        say(f"cim: warning: {warning}")
+        say(f"cim: warning: {_printable(warning)}")
     say(f"Next: write your reflection in {_shown(root, added.files[1])}, then add evidence with: {_cim(root, 'evidence add', added.slug + ' FILE')}")
     if commit:
         _commit(root, added.files, f"Add activity: {_subject(added.record['title'])}")
@@ -296,6 +343,7 @@ def evidence_add(
     from cim_cli.authoring.evidence import add_evidence
 
     root = _root(portfolio)
+    _hold_lock(root)
     with _errors():
         result = add_evidence(root, slug, files, kind=kind, description=description)
     for outcome in result.outcomes:
@@ -347,6 +395,7 @@ def diary_add(
                 text = sys.stdin.read(MAX_DIARY_CHARS + 1) if sys.stdin is not None else ""
                 if not text.strip():
                     raise fail("no text for the entry: give --text TEXT, pipe the text in, or run cim diary add on a terminal to write it in your editor")
+        _hold_lock(root)  # after the editor: a long edit must not block other commands
         entry = add_entry(root, text, activity=activity, date=date)
     say(f"Wrote {_shown(root, entry.path)}")
     if activity:
@@ -371,6 +420,7 @@ def report_init(
 
     root = _root(portfolio)
     prog = load_programme_or_exit(programme, root)
+    _hold_lock(root)
     with _errors():
         done = init_report(root, prog, force=force)
     if done.backup:
@@ -416,12 +466,12 @@ def log(
 
 def register(app: typer.Typer) -> None:
     """Add the authoring commands to ``app``."""
-    app.command("init")(init)
+    app.command("init")(_writes(init))
     groups = (
-        ("activity", "Record international activities.", (("add", activity_add),)),
-        ("evidence", "Add evidence of participation to an activity.", (("add", evidence_add),)),
-        ("diary", "Keep a diary of your international activities.", (("add", diary_add),)),
-        ("report", "Write the final report.", (("init", report_init),)),
+        ("activity", "Record international activities.", (("add", _writes(activity_add)),)),
+        ("evidence", "Add evidence of participation to an activity.", (("add", _writes(evidence_add)),)),
+        ("diary", "Keep a diary of your international activities.", (("add", _writes(diary_add)),)),
+        ("report", "Write the final report.", (("init", _writes(report_init)),)),
     )
     for name, help_text, commands in groups:
         group = typer.Typer(help=help_text, no_args_is_help=True)

@@ -18,6 +18,8 @@ from cim_cli.cli.common import (
     check_stage,
     delimiter_option,
     fail,
+    has_internal_error,
+    internal_failures,
     output,
     programme_error,
     programme_option,
@@ -109,6 +111,7 @@ def batch(
     from cim_cli.reporters import make_reporter, run_context
     from cim_cli.gitrepo import is_bare_repository
     from cim_cli.revision import RevisionError, uncommitted_changes
+    from cim_cli.textsafe import visible
 
     if rev is not None and changed_since is not None:
         raise fail("--rev and --changed-since cannot be combined (--changed-since checks the work tree)")
@@ -116,10 +119,11 @@ def batch(
         if rev is None and not os.path.isdir(root):
             raise fail(f"{root}: no such folder")
     code = EXIT_OK
+    failed = 0  # portfolios cim itself failed on (internal-error): exit 3, never 1
     try:
         with lib.cohort(roots, rev=rev, changed_since=changed_since) as found:
             for note in found.notes:
-                say(f"cim: {note}")
+                say(f"cim: {visible(note)}")  # notes name folders: a cohort's names are anyone's
             if not found.portfolios and changed_since is None:
                 say(f"cim: no portfolios (folders with student.yaml) under {', '.join(roots)}")
                 if rev is None and any(is_bare_repository(r) for r in roots):
@@ -128,12 +132,12 @@ def batch(
             try:
                 tasks = lib.plan(found.portfolios, resolver)
                 if not tasks:
-                    resolver.key_for(roots[0])  # what would judge a portfolio there
+                    resolver.key_for(roots[0], is_portfolio=None)  # what would judge a portfolio there
             except ProgrammeError as exc:
                 raise programme_error(exc) from None
             progress = _Progress(len(tasks), _show_progress(out, fmt.value))
             try:
-                with output(out) as stream:
+                with output(out, whole=fmt.whole) as stream:
                     # Every programme file is known (plan ran discovery): the header names one only if it judged all.
                     context = run_context(__version__, resolver.programmes, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
                     reporter = make_reporter(fmt.value, stream, context)
@@ -152,6 +156,7 @@ def batch(
                         reporter.add(result)
                         if result.errors or (strict and result.warnings):
                             code = EXIT_FINDINGS
+                        failed += has_internal_error(result)
                     progress.stop()
                     reporter.end()
             finally:
@@ -164,8 +169,8 @@ def batch(
         dirty = found.uncommitted if found.uncommitted is not None else uncommitted_changes([t.display for t in tasks])
         for path in sorted(dirty, key=lib.path_key):
             n = dirty[path]
-            say(f"cim: warning: {path} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")
-    raise typer.Exit(code)
+            say(f"cim: warning: {visible(path)} has {n} uncommitted change{'' if n == 1 else 's'}; it was checked as it is on disk (check what is committed with --rev HEAD)")
+    raise typer.Exit(internal_failures(failed) if failed else code)
 
 
 def register(app: typer.Typer) -> None:

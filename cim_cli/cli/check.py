@@ -19,6 +19,8 @@ from cim_cli.cli.common import (
     check_stage,
     delimiter_option,
     fail,
+    has_internal_error,
+    internal_failures,
     load_programme_or_exit,
     output,
     output_option,
@@ -43,9 +45,12 @@ class ExportFormat(str, Enum):
 
 
 def exit_code(results, *, strict: bool, require: Optional[str]) -> int:
-    """0 clean; 1 errors, warnings with --strict, or a required stage not reached."""
+    """0 clean; 1 errors, warnings with --strict, or a required stage not reached; 3 cim failed on a portfolio."""
     from cim_cli.findings import stage_reached
 
+    failed = sum(1 for r in results if has_internal_error(r))
+    if failed:
+        return internal_failures(failed)
     for r in results:
         if r.errors or (strict and r.warnings) or (require and not stage_reached(r.stage, require)):
             return EXIT_FINDINGS
@@ -83,7 +88,7 @@ def validate(
     results = []
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
-        with sources(portfolios, rev) as pairs, output(out) as stream:
+        with sources(portfolios, rev) as pairs, output(out, whole=fmt.whole) as stream:
             context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
@@ -144,7 +149,8 @@ def export(
     prog = load_programme_or_exit(programme, portfolio)
     loaded = load_portfolio(portfolio)
     result = check_portfolio(loaded, prog, portfolio)
-    with output(out) as stream:
+    # Every export is a document (even markdown and html): complete or absent.
+    with output(out, whole=True) as stream:
         export_portfolio(fmt.value, loaded, result, prog, stream, delimiter=delimiter.value)
     raise typer.Exit(exit_code([result], strict=False, require=None))
 
@@ -185,8 +191,15 @@ def _export_cohort(roots: List[str], fmt: str, programme: Optional[str], out: Op
         raise programme_error(exc) from None
     index = cohort.CohortIndex(fmt, resolver.programmes[tasks[0].programme].title if tasks else "")
     write = functools.partial(cohort.write_page, fmt=fmt, folder=out, names=names)
-    for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(len(tasks)), then=write):
-        index.add(result)
+    from cim_cli.cli.batch import _Progress
+
+    progress = _Progress(len(tasks), sys.stderr.isatty())
+    try:
+        for result in lib.run(tasks, resolver.programmes, jobs=jobs or lib.default_jobs(len(tasks)), then=write):
+            progress.advance()
+            index.add(result)
+    finally:
+        progress.stop()
     cohort.finish(out, index, previous)
     failed = index.failed
     for entry in failed:

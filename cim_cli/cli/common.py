@@ -32,6 +32,11 @@ class Format(str, Enum):
     sarif = "sarif"
     github = "github"
 
+    @property
+    def whole(self) -> bool:
+        """A document a tool parses: on stdout, complete or absent (see :func:`output`)."""
+        return self.value in ("json", "csv", "junit", "sarif")
+
 
 class Delimiter(str, Enum):
     """CSV field separators cim writes."""
@@ -99,6 +104,25 @@ def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
     return typer.Exit(code)
 
 
+def internal_failures(count: int) -> int:
+    """Exit code and one line on stderr when cim failed on ``count`` portfolios (internal-error findings).
+
+    A bug in cim is exit 3, never 1 (which CI reads as "this portfolio has
+    findings"); the report itself is complete, with the finding on each.
+    """
+    from cim_cli.cli import ISSUES_URL
+
+    say(f"cim: internal error on {count} portfolio{'' if count == 1 else 's'} (see the internal-error findings); please report this at {ISSUES_URL} with the command you ran")
+    return EXIT_INTERNAL
+
+
+def has_internal_error(result) -> bool:
+    """True when cim itself failed on this portfolio (a rule raised, a timeout, a crash)."""
+    from cim_cli.findings import INTERNAL_ERROR
+
+    return any(f.rule == INTERNAL_ERROR for f in result.findings)
+
+
 def programme_error(exc) -> typer.Exit:
     """Print why a programme file cannot be used (each problem at its line); return Exit(2)."""
     from cim_cli.textsafe import visible
@@ -110,12 +134,15 @@ def programme_error(exc) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-def load_programme_or_exit(explicit: str | None, portfolio: str | None):
-    """The programme that judges ``portfolio``; a broken or unsafe programme file is a configuration error (exit 2)."""
+def load_programme_or_exit(explicit: str | None, portfolio: str | None, *, is_portfolio: bool | None = True):
+    """The programme that judges ``portfolio``; a broken or unsafe programme file is a configuration error (exit 2).
+
+    ``is_portfolio=None``: ``portfolio`` may be any folder (see :func:`cim_cli.programme.discover`).
+    """
     from cim_cli.programme import ProgrammeError, resolve_programme
 
     try:
-        return resolve_programme(explicit, portfolio)
+        return resolve_programme(explicit, portfolio, is_portfolio=is_portfolio)
     except ProgrammeError as exc:
         raise programme_error(exc) from None
 
@@ -218,11 +245,48 @@ def _is_special(path: str) -> bool:
         return False
 
 
+def safe_stdout() -> None:
+    """Make stdout hold any name: bytes of names that are not UTF-8 are written as U+FFFD.
+
+    The one place the policy of :mod:`cim_cli.textsafe` meets stdout; called
+    by :func:`main` and :func:`output` (tests call commands without main).
+    """
+    from cim_cli.textsafe import OUTPUT_ERRORS
+
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None:
+        try:
+            reconfigure(errors=OUTPUT_ERRORS)
+        except (ValueError, OSError):  # a stream that cannot change: write as it is
+            pass
+
+
 @contextmanager
-def output(path: str | None) -> Iterator[TextIO]:
-    """stdout, or a file written atomically when ``-o FILE`` is given."""
+def output(path: str | None, *, whole: bool = False) -> Iterator[TextIO]:
+    """stdout, or a file written atomically when ``-o FILE`` is given.
+
+    ``whole``: a structured document (JSON, SARIF, JUnit, CSV) that must
+    reach stdout complete or not at all. It is written to a spooled temporary
+    file (memory while small, disk beyond 8 MiB, so a cohort's report does not
+    fill memory) and copied to stdout only when the block ends normally; if
+    cim fails meanwhile, stdout holds nothing a tool could take for a report.
+    Text for people streams as it comes. ``-o`` files are always atomic.
+    """
+    from cim_cli.textsafe import OUTPUT_ERRORS
+
     if path in (None, "-"):
-        yield sys.stdout
+        safe_stdout()
+        if not whole:
+            yield sys.stdout
+            sys.stdout.flush()
+            return
+        import tempfile
+
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20, mode="w+", encoding="utf-8", newline="", errors=OUTPUT_ERRORS) as spool:
+            yield spool
+            spool.seek(0)
+            while chunk := spool.read(1 << 16):
+                sys.stdout.write(chunk)
         sys.stdout.flush()
         return
     from cim_cli.atomic import atomic_writer
@@ -232,9 +296,9 @@ def output(path: str | None) -> Iterator[TextIO]:
             if _is_special(path):
                 # /dev/null, a FIFO, a terminal: write to it; replacing it with a
                 # regular file (what an atomic write does) would break the system.
-                fh = stack.enter_context(open(path, "w", encoding="utf-8", newline=""))
+                fh = stack.enter_context(open(path, "w", encoding="utf-8", newline="", errors=OUTPUT_ERRORS))
             else:
-                fh = stack.enter_context(atomic_writer(path))
+                fh = stack.enter_context(atomic_writer(path, errors=OUTPUT_ERRORS))
         except OSError as exc:  # only opening: errors of the command itself pass through
             raise fail(f"{path}: cannot be written ({exc.strerror})") from None
         yield fh

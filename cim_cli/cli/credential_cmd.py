@@ -14,46 +14,31 @@ from typing import Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, NAMED, fail, load_programme_or_exit, programme_option, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_USAGE, NAMED, fail, load_programme_or_exit, portfolio_argument, programme_option, say
 
 KEY_HELP = "The issuer's private key file (cim keys init); its passphrase comes from CIM_KEY_PASSPHRASE or a prompt."
 TRUST_HELP = "The staff trust list (default: the one the programme file names with trust:)."
 
 
 def certify_command(
-    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder (default: the current folder, or the portfolio that contains it)."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder, or any folder inside it (default: the portfolio you are in).", show_default=False),
     key: str = typer.Option(..., "--key", metavar="FILE", help=KEY_HELP),
+    commit: bool = typer.Option(False, "--commit", help="Commit exactly the three files written (git)."),
     programme: Optional[str] = programme_option(),
     trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
-    commit: bool = typer.Option(False, "--commit", help="Commit exactly the three files written (git)."),
 ) -> None:
     """Issue the certificate of a portfolio that has presented: an Open Badges 3.0 credential
-    (credentials/<id>.json, signed eddsa-rdfc-2022 with the issuer's did:key) with its
-    certificate as HTML and PDF/A-3 (the credential attached, a QR code to verify it)."""
-    from cim_cli.authoring.locate import find_portfolio, not_a_portfolio_message
+    (credentials/ID.json, signed eddsa-rdfc-2022 with the issuer's did:key) with its certificate
+    as HTML and PDF/A-3 (the credential attached, a QR code to verify it)."""
+    # One way to find the portfolio, the trust list and the key: the ones cim approve uses.
+    from cim_cli.cli.trust_cmd import _load_key, _trust_for
     from cim_cli.trust.certify import CertifyError, certify
-    from cim_cli.trust.keys import KeyFileError, load_key
-    from cim_cli.trust.trustlist import TrustListError, load_trust_list, trust_list_for
 
-    start = portfolio or "."
-    if portfolio and not os.path.isdir(portfolio):
-        raise fail(f"{portfolio}: no such folder")
-    root = find_portfolio(start)
-    if root is None:
-        raise fail(not_a_portfolio_message(start))
+    root = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, root)
-    try:
-        trust_list = load_trust_list(trust) if trust else trust_list_for(prog)
-    except TrustListError as exc:
-        raise fail(exc.describe()) from None
-    if trust_list is None:
-        raise fail("no trust list: name one in the programme file (trust: trust.yaml) or give --trust FILE")
-    try:
-        signing_key, warnings = load_key(key)
-    except KeyFileError as exc:
-        raise fail(str(exc)) from None
-    for warning in warnings:
-        say(warning)
+    trust_list = _trust_for(trust, prog)
+    signing_key = _load_key(key)
+
     import sys
 
     def progress(step: str) -> None:
@@ -73,14 +58,23 @@ def certify_command(
     say(f"Issued {issued.credential['id']} (SHA-256 {issued.sha256}).")
     say(f"Check it with: cim verify {os.path.relpath(issued.pdf_path)}")
     if commit:
-        from cim_cli.authoring import gitops
+        _commit(root, paths, issued.credential["id"], trust_list.key(signing_key.did))
 
-        try:
-            sha = gitops.commit(root, paths, f"Certificate issued: {issued.credential['id']}")
-        except gitops.CommitFailed as exc:
-            say(f"cim: the files were written but not committed: {exc.message}")
-            raise typer.Exit(EXIT_FINDINGS) from None
-        say(f"Committed {sha[:8]}.")
+
+def _commit(root: str, paths: list[str], credential_id: str, entry) -> None:
+    """Commit exactly the three files, with the issuer as their author (as cim approve does)."""
+    from cim_cli import gitrepo
+    from cim_cli.authoring.gitops import _git_reason
+
+    name = entry.name if not any(c in entry.name for c in "<>\n\r\0") else "cim"
+    email = entry.email or "certificates@cim.invalid"
+    try:
+        commit_id = gitrepo.commit_paths(root, paths, f"Certificate issued: {credential_id}", author=(name, email))
+    except gitrepo.GitUnavailable as exc:
+        raise fail(f"the certificate was written but not committed: {exc}", EXIT_FINDINGS) from None
+    except Exception as exc:  # noqa: BLE001 - git's own error becomes a message
+        raise fail(f"the certificate was written but not committed: {_git_reason(exc)}", EXIT_FINDINGS) from None
+    say(f"Committed the certificate ({commit_id[:12]}).")
 
 
 def register(app: typer.Typer) -> None:

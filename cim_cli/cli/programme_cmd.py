@@ -55,7 +55,7 @@ def show(
     """Show the programme in force: requirements, report rules and the activity catalogue."""
     from cim_cli.programme import BUILTIN
 
-    prog = load_programme_or_exit(programme, _programme_start(portfolio))
+    prog = load_programme_or_exit(programme, _programme_start(portfolio), is_portfolio=None)
     if fmt == TextOrJson.json:
         import json
 

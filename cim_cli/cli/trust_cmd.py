@@ -16,7 +16,7 @@ from typing import List, Optional
 
 import typer
 
-from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, NAMED, fail, load_programme_or_exit, programme_option, say
+from cim_cli.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, NAMED, fail, load_programme_or_exit, portfolio_argument, programme_option, say
 
 TRUST_HELP = "The staff trust list (default: the one the programme file names with 'trust:')."
 keys_app = typer.Typer(help="Staff signing keys: make one, show its did:key.", no_args_is_help=True)
@@ -118,25 +118,22 @@ def _trust_for(trust_path: Optional[str], programme):
 
 
 def approve(
-    portfolio: str = typer.Argument(".", click_type=NAMED, metavar="[PORTFOLIO]", show_default=False, help="The portfolio folder (default: the current folder, or the portfolio that contains it)."),
+    portfolio: Optional[str] = typer.Argument(None, click_type=NAMED, metavar="[PORTFOLIO]", help="The portfolio folder, or any folder inside it (default: the portfolio you are in).", show_default=False),
     stage: Stage = typer.Option(..., "--stage", help="What you approve: activities, report or presentation."),
     key: str = typer.Option(..., "--key", metavar="FILE", help="Your private key (cim keys init)."),
     decision: Decision = typer.Option(Decision.approved, "--decision", help="approved, or revise: signed feedback that does not advance the stage."),
     comment: str = typer.Option("", "--comment", metavar="TEXT", help="A comment for the student (required with --decision revise)."),
-    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day (YYYY-MM-DD) of the decision, or of the presentation (default: today)."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="The day of the decision, or of the presentation, YYYY-MM-DD (default: today)."),
     kind: Optional[Kind] = typer.Option(None, "--kind", help="For --stage presentation: ceremony or poster."),
     commit: bool = typer.Option(False, "--commit", help="Commit the approval file (git), with you as its author."),
     programme: Optional[str] = programme_option(),
     trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
 ) -> None:
     """Sign an approval of a portfolio's activities, report or presentation (approvals/NNNN-STAGE.json)."""
-    from cim_cli.authoring.locate import find_portfolio, not_a_portfolio_message
     from cim_cli.trust.approvals import ApprovalError
     from cim_cli.trust.approvals import approve as sign_approval
 
-    root = find_portfolio(portfolio)
-    if root is None:
-        raise fail(not_a_portfolio_message(portfolio))
+    root = portfolio_argument(portfolio)
     prog = load_programme_or_exit(programme, root)
     trust_list = _trust_for(trust, prog)
     signing_key = _load_key(key)

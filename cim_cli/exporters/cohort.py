@@ -211,6 +211,7 @@ nav a { display: inline-block; padding: 0.2rem 0.7rem; border: 1px solid #8a8a8a
 nav a:focus { outline: 3px solid #1a5fb4; }
 table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1.5rem; }
 th, td { border: 1px solid #ccc; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+td { overflow-wrap: anywhere; }
 td.num, th.num { text-align: right; }
 a { color: #0b57d0; }
 .failed td { color: #b3261e; }

@@ -11,7 +11,7 @@ the portfolio, so everything a student wrote is treated as hostile:
   but goes through a linear filter first (:func:`_raw_html`: every ``<`` that
   is not a well-formed tag is escaped, raw elements nest at most
   :data:`MAX_RAW_DEPTH` deep, because html5ever's scope checks make deeply
-  nested ``<div>`` quadratic), then everything is cleaned with nh3 against
+  nested ``<div>`` quadratic: 40 s for 80,000 of them), then everything is cleaned with nh3 against
   an explicit allow-list (:data:`ALLOWED_TAGS`, :data:`ALLOWED_ATTRIBUTES`,
   :data:`URL_SCHEMES`): no script, no event handler, no ``style`` attribute,
   no ``javascript:`` or ``data:`` URL. Elements no reader sees
@@ -121,7 +121,7 @@ section.activity { border-top: 1px solid #ddd; margin-top: 2rem; }
 .markdown { border-left: 3px solid #e3e3e3; padding-left: 1rem; }
 .markdown img { max-width: 100%; height: auto; }
 .markdown pre { overflow-x: auto; background: #f6f8fa; padding: 0.6rem; }
-footer { margin-top: 3rem; color: #666; font-size: 0.9rem; }
+footer { margin-top: 3rem; color: #666; font-size: 0.9rem; overflow-wrap: anywhere; }
 @media (prefers-color-scheme: dark) {
   body { color: #e6e6e6; background: #161616; }
   .programme, footer { color: #aaa; }
@@ -185,9 +185,12 @@ def sanitise(fragment: str) -> str:
 
 
 # Raw HTML elements may nest this deep; deeper start tags are dropped (their
-# content stays). markdown-it's own blocks nest at most _MAX_NESTING deep.
+# content stays). markdown-it's own blocks and inlines nest at most
+# _MAX_NESTING deep (16 list levels); its link-label scan also looks that
+# deep for every "[", so the limit is a factor of the worst case: 32 renders
+# 2 MiB of "[" three times faster than 100.
 MAX_RAW_DEPTH = 16
-_MAX_NESTING = 100
+_MAX_NESTING = 32
 # One tag as CommonMark defines it (an open tag with attributes, or a close
 # tag), matched at a "<" only. Each attribute is separated by blanks, so the
 # repeated group cannot backtrack into itself: linear per "<".
@@ -198,15 +201,22 @@ _RAW_TAG = re.compile(
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"})
 
 
+# An end tag does not close an element opened before one of these (HTML's
+# "scope"); the parser ignores it, so the filter must not count it as closing.
+_SCOPE_BOUNDARIES = frozenset({"applet", "caption", "html", "marquee", "math", "object", "svg", "table", "td", "template", "th"})
+
+
 def _raw_html(content: str, env: dict) -> str:
     """Raw HTML written in markdown, made safe to hand to the HTML parser in linear time.
 
-    Comments are dropped; every well-formed tag is kept unless it would open
-    an element more than :data:`MAX_RAW_DEPTH` deep (``env`` carries the depth
-    from one piece of raw HTML to the next); every other ``<`` is escaped, so
-    the parser sees no tag that was not counted here.
+    Comments are dropped; every ``<`` that is not a well-formed tag is
+    escaped, so the parser sees no tag that was not counted here. ``env``
+    carries the raw elements still open from one piece of raw HTML to the
+    next: a start tag that would open more than :data:`MAX_RAW_DEPTH` is
+    dropped, and so is an end tag that closes none of them (it could not
+    lower the parser's depth either).
     """
-    depth = env.get("raw_depth", 0)
+    open_: list[str] = env.setdefault("raw_open", [])
     out: list[str] = []
     done = 0
     at = content.find("<")
@@ -217,24 +227,56 @@ def _raw_html(content: str, env: dict) -> str:
             done = len(content) if end < 0 else end + 3
         else:
             m = _RAW_TAG.match(content, at)
-            if m is None:
+            if m is None or m.end() - at > _MAX_ATTRIBUTE:
                 out.append("&lt;")
                 done = at + 1
             else:
                 name = m.group(2).lower()
                 if m.group(1):
-                    depth = max(0, depth - 1)
-                    out.append(m.group())
+                    if _closes(open_, name):
+                        out.append(m.group())
                 elif name in _VOID:
                     out.append(m.group())
-                elif depth < MAX_RAW_DEPTH:
-                    depth += 1
+                elif len(open_) < MAX_RAW_DEPTH:
+                    open_.append(name)
                     out.append(m.group())
                 done = m.end()
         at = content.find("<", done)
     out.append(content[done:])
-    env["raw_depth"] = depth
     return "".join(out)
+
+
+def _closes(open_: list[str], name: str) -> bool:
+    """Pop the innermost open raw element ``name`` (and those inside it); False if none can close."""
+    for i in range(len(open_) - 1, max(-1, len(open_) - 1 - MAX_RAW_DEPTH), -1):
+        if open_[i] == name:
+            del open_[i:]
+            return True
+        if open_[i] in _SCOPE_BOUNDARIES:
+            return False
+    return False
+
+
+# html5ever (inside nh3) appends each character reference ("&amp;") and some
+# Latin-1 characters (no-break space, soft hyphen) to the text node or
+# attribute value it is building by copying it: quadratic in the length of
+# one long text or attribute. So text is cut into pieces with <wbr> (which
+# the sanitiser then drops: the text reads the same), attribute values longer
+# than _MAX_ATTRIBUTE are dropped, and so are raw tags longer than that.
+_MAX_TEXT_RUN = 256
+_MAX_ATTRIBUTE = 2048
+_TAG_OR_TEXT = re.compile(r"(<[^>]*+>)")
+# Up to _MAX_TEXT_RUN characters, an entity counting as one: never cut inside one.
+_TEXT_PIECE = re.compile(r"(?:[^&]|&[#A-Za-z0-9]{1,32};|&){1,%d}" % _MAX_TEXT_RUN)
+
+
+def _short_texts(html: str) -> str:
+    """``html`` with every text longer than :data:`_MAX_TEXT_RUN` cut by ``<wbr>``."""
+    parts = _TAG_OR_TEXT.split(html)
+    for i in range(0, len(parts), 2):  # even parts are text, odd ones tags
+        if len(parts[i]) > _MAX_TEXT_RUN:
+            parts[i] = "<wbr>".join(_TEXT_PIECE.findall(parts[i]))
+    return "".join(parts)
 
 
 @functools.lru_cache(maxsize=1)
@@ -242,11 +284,13 @@ def markdown_renderer():
     """The markdown-it parser and renderer of student markdown, built once.
 
     CommonMark with GFM tables and strikethrough; raw HTML passes through
-    :func:`_raw_html`; links are not made from bare URLs.
+    :func:`_raw_html`; links are not made from bare URLs; over-long attribute
+    values are dropped.
     """
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": _MAX_NESTING}).enable(["table", "strikethrough"])
+    default_image = md.renderer.rules["image"]
 
     def html_block(self, tokens, idx, options, env):  # noqa: ANN001 (markdown-it's rule signature)
         return _raw_html(tokens[idx].content, env)
@@ -254,9 +298,24 @@ def markdown_renderer():
     def html_inline(self, tokens, idx, options, env):  # noqa: ANN001
         return _raw_html(tokens[idx].content, env)
 
+    def image(self, tokens, idx, options, env):  # noqa: ANN001
+        token = tokens[idx]
+        if len(self.renderInlineAsText(token.children or [], options, env)) > _MAX_ATTRIBUTE:
+            token.children = []  # an empty alt text rather than a quadratic one
+        return default_image(tokens, idx, options, env)
+
     md.add_render_rule("html_block", html_block)
     md.add_render_rule("html_inline", html_inline)
+    md.add_render_rule("image", image)
     return md
+
+
+def _drop_long_attributes(tokens) -> None:  # noqa: ANN001 (markdown-it tokens)
+    for token in tokens:
+        if token.attrs:
+            token.attrs = {name: value for name, value in token.attrs.items() if len(str(value)) <= _MAX_ATTRIBUTE}
+        if token.children:
+            _drop_long_attributes(token.children)  # inline children have no children: one level
 
 
 def render_markdown(text: str, *, shift: int = 0) -> str:
@@ -266,8 +325,11 @@ def render_markdown(text: str, *, shift: int = 0) -> str:
     It runs on the sanitised output, where the only ``<hN>`` left are real,
     attribute-free heading tags (any other ``<`` is escaped as ``&lt;``).
     """
-    html = markdown_renderer().render(strip_front_matter(text), {})
-    clean = sanitise(html)
+    md = markdown_renderer()
+    env: dict = {}
+    tokens = md.parse(strip_front_matter(text), env)
+    _drop_long_attributes(tokens)
+    clean = sanitise(_short_texts(md.renderer.render(tokens, md.options, env)))
     if shift:
         clean = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}>", clean)
     return clean

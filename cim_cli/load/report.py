@@ -21,7 +21,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from cim_cli.load.markdown import visible_text
 from cim_cli.model import Heading, MarkdownAnalysis
 
 __all__ = ["CLOSE_RATIO", "HeadingMatch", "match_headings", "normalise_heading", "report_words", "required_headings"]
@@ -54,6 +53,8 @@ def normalise_heading(text: str) -> str:
     Linear in the heading's length: str methods only, no regex that could
     backtrack over a long run of blanks or dots.
     """
+    from cim_cli.load.markdown import visible_text  # loaded with the report's analysis
+
     text = unicodedata.normalize("NFKC", visible_text(text)).translate(_QUOTES)
     text = " ".join(text.split()).rstrip(_TRAILING_PUNCTUATION)
     return text.casefold()

@@ -215,13 +215,20 @@ class GitTreeSource(Source):
     """A portfolio as committed: its tree entries (from one ``ls-tree`` of the revision) and a repository.
 
     Small and picklable, so a batch hands it to a worker process as it is;
-    each process reads blobs through its own ``cat-file`` process.
+    each process reads blobs through its own ``cat-file`` process. The entries
+    are given as a mapping, or as the portfolio's run of ``ls-tree`` records
+    (bytes, the repository path prefix ``strip`` characters long), parsed on
+    first use: a cohort's sources then cost the parent the listing's bytes
+    and nothing more.
     """
 
-    def __init__(self, root: str, git_dir: str, entries: Mapping[str, Blob], budget: int = MAX_PORTFOLIO_READ) -> None:
+    def __init__(self, root: str, git_dir: str, entries: Mapping[str, Blob] | None = None, budget: int = MAX_PORTFOLIO_READ,
+                 *, records: bytes = b"", strip: int = 0) -> None:
         self.root = root
         self.git_dir = git_dir
-        self.entries = dict(entries)  # portfolio-relative "/"-separated path -> Blob
+        self._entries = None if entries is None else dict(entries)
+        self._records = records
+        self._strip = strip
         self.budget = budget
         self.read_total = 0
         self.run_limit = 0  # set when the whole run's budget is spent: nothing is read
@@ -232,11 +239,23 @@ class GitTreeSource(Source):
         # trust layer then does not read it (and charge the budget) a second time.
         self._text_digests: dict[str, str] = {}
 
+    @property
+    def entries(self) -> dict[str, Blob]:
+        """Portfolio-relative "/"-separated path -> :class:`Blob`."""
+        if self._entries is None:
+            from cim_cli.gitrepo import tree_records
+
+            strip = self._strip
+            self._entries = {e.path[strip:]: Blob(e.mode, e.kind, e.oid, e.size) for _, _, e in tree_records(self._records)}
+            self._records = b""
+        return self._entries
+
     def __getstate__(self) -> dict:
-        return {"root": self.root, "git_dir": self.git_dir, "entries": self.entries, "budget": self.budget, "run_limit": self.run_limit}
+        return {"root": self.root, "git_dir": self.git_dir, "entries": self._entries, "records": self._records,
+                "strip": self._strip, "budget": self.budget, "run_limit": self.run_limit}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["root"], state["git_dir"], state["entries"], state["budget"])
+        self.__init__(state["root"], state["git_dir"], state["entries"], state["budget"], records=state["records"], strip=state["strip"])
         self.run_limit = state["run_limit"]
 
     def exhaust(self, run_limit: int) -> None:

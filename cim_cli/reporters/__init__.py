@@ -4,6 +4,10 @@ A reporter is created with the stream it writes to and the run's context,
 receives each :class:`~cim_cli.findings.PortfolioResult` in order with
 ``add``, and completes its document in ``end``. Each format lives in its own
 module, imported only when chosen, so a run pays only for the format it uses.
+
+Any name: a file or folder name whose bytes are not UTF-8 is written as U+FFFD
+in every format (the one policy and place: :mod:`cim_cli.textsafe`); reporters
+write text with ``ensure_ascii=False`` so names reach the stream's handler.
 """
 
 from __future__ import annotations

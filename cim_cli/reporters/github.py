@@ -18,13 +18,27 @@ gives the totals.
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from cim_cli.findings import Finding, PortfolioResult
 from cim_cli.reporters import BaseReporter, ReportContext, finding_path, short_digest
+from cim_cli.textsafe import visible
+
+
+_LINE_BREAK = re.compile("(\r\n|\r|\n)")
 
 
 def escape_data(text: str) -> str:
+    """Text for a workflow command's message (and, with :func:`escape_property`, its properties).
+
+    Control characters other than line breaks are made visible first
+    (:func:`cim_cli.textsafe.visible`: no ANSI colour, OSC link or bell in the
+    log); line breaks and ``%`` become the runner's own escapes, so the
+    annotation keeps them and no line of the log can start a command.
+    """
+    parts = _LINE_BREAK.split(text)
+    text = "".join(part if i % 2 else visible(part) for i, part in enumerate(parts))
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

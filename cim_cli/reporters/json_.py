@@ -20,7 +20,7 @@ class Reporter(BaseReporter):
         super().__init__(out, context)
         self._count = 0
         single = context.single_programme
-        head = json.dumps({"cim_version": context.cim_version, "programme": single.as_dict() if single else None})
+        head = json.dumps({"cim_version": context.cim_version, "programme": single.as_dict() if single else None}, ensure_ascii=False)
         # Streamed: the head now, one portfolio per line, the closing brackets in end().
         self.out.write(head[:-1] + ', "portfolios": [')
 

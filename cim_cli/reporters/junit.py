@@ -40,6 +40,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from cim_cli.findings import Finding, PortfolioResult
 from cim_cli.reporters import BaseReporter, ReportContext, finding_path
+from cim_cli.textsafe import undecodable_replaced
 
 # Characters XML 1.0 forbids (controls other than \t \n \r, lone surrogates,
 # U+FFFE/U+FFFF); they would make the whole report unparsable.
@@ -57,8 +58,12 @@ _ATTACHMENT = "[[ATTACHMENT|"
 
 
 def xml_text(text: str | None) -> str:
-    """``text`` with the characters XML 1.0 cannot hold removed."""
-    return _ILLEGAL_XML.sub("", text or "")
+    """``text`` with the characters XML 1.0 cannot hold removed.
+
+    Bytes of names that are not UTF-8 become U+FFFD first (cim's one policy,
+    see :mod:`cim_cli.textsafe`), so the reader still sees where they were.
+    """
+    return _ILLEGAL_XML.sub("", undecodable_replaced(text or ""))
 
 
 def _attr(value: str) -> str:

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from cim_cli.findings import Finding, PortfolioResult
 from cim_cli.reporters import BaseReporter, ReportContext, finding_path
+from cim_cli.textsafe import undecodable_replaced
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -38,7 +39,12 @@ _DRIVE = re.compile("[A-Za-z]:")
 
 
 def artifact_uri(path: str, directory: bool = False) -> str:
-    """``path`` (as cim shows it) as a URI reference for ``artifactLocation.uri``."""
+    """``path`` (as cim shows it) as a URI reference for ``artifactLocation.uri``.
+
+    Bytes of a name that are not UTF-8 become U+FFFD first (cim's one policy,
+    see :mod:`cim_cli.textsafe`): percent-encoding needs text it can encode.
+    """
+    path = undecodable_replaced(path)
     absolute = os.path.isabs(path) or path.startswith("/")
     if os.sep != "/":
         path = path.replace(os.sep, "/")
@@ -107,7 +113,9 @@ class Reporter(BaseReporter):
             "results": [_SENTINEL],
         }
         log = {"$schema": SCHEMA, "version": SARIF_VERSION, "runs": [run]}
-        text = json.dumps(log, indent=_INDENT)
+        # ensure_ascii=False: names reach the output stream, whose error handler
+        # applies cim's policy for bytes that are not UTF-8 (never a \\udcXX escape).
+        text = json.dumps(log, indent=_INDENT, ensure_ascii=False)
         head, sentinel, tail = text.rpartition(json.dumps(_SENTINEL))
         assert sentinel, "results placeholder not found"
         # head ends with the indentation of the first result; keep it for each.
@@ -119,7 +127,7 @@ class Reporter(BaseReporter):
     def add(self, result: PortfolioResult) -> None:
         for finding in result.findings:
             self.out.write(",\n" if self._count else "")
-            self.out.write(self._item_indent + json.dumps(self._result(result, finding)))
+            self.out.write(self._item_indent + json.dumps(self._result(result, finding), ensure_ascii=False))
             self._count += 1
 
     def _result(self, result: PortfolioResult, finding: Finding) -> dict:

@@ -24,6 +24,7 @@ from typing import TextIO
 
 from cim_cli.findings import STAGES, PortfolioResult
 from cim_cli.reporters import BaseReporter, ReportContext, short_digest
+from cim_cli.textsafe import visible
 
 # (header, width, align) for the plain variant; "<" left, ">" right. Text
 # cells are cut to fit, numbers never. Student ids get room to stay whole (an
@@ -50,20 +51,14 @@ _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\
 
 
 def printable(text: str | None) -> str:
-    """``text`` safe to show in one terminal cell: no controls, one line."""
+    """``text`` safe to show in one terminal cell: one line, controls made visible.
+
+    Through :func:`cim_cli.textsafe.visible` (every human reporter's one
+    place), then without the bidi marks that visible leaves.
+    """
     if not text:
         return _MISSING
-    out = []
-    for ch in text:
-        if ch in "\t\n\r\v\f":
-            out.append(" ")
-        elif ch in _BIDI:
-            continue
-        elif unicodedata.category(ch) == "Cc":
-            out.append("\ufffd")
-        else:
-            out.append(ch)
-    cleaned = "".join(out).strip()
+    cleaned = "".join(ch for ch in visible(text) if ch not in _BIDI).strip()
     return cleaned or _MISSING
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -177,14 +176,15 @@ def _read_credential(source: Any, rel: str) -> bytes | str:
 
 def _judge(rel: str, data: bytes | str, trust: Any, email: Any, name: Any, now: datetime.datetime | None) -> CredentialVerdict:
     from cim_cli.trust.credential import email_matches, student_name
-    from cim_cli.trust.credential_verify import credential_checks
+    from cim_cli.trust.credential_verify import credential_checks, parse_credential_bytes
+    from cim_cli.trust.verify import Unreadable
 
     if isinstance(data, str):
         return CredentialVerdict(rel, data)
     try:
-        credential = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return CredentialVerdict(rel, "is not a JSON credential")
+        credential = parse_credential_bytes(data)
+    except Unreadable as exc:
+        return CredentialVerdict(rel, f"is {exc}")
     failed = [c for c in credential_checks(credential, trust, now) if not c.passed]
     if failed:
         return CredentialVerdict(rel, "; ".join(f"{c.name}: {c.detail}" for c in failed[:3]))

@@ -169,15 +169,10 @@ def achievement_id(issuer_did: str, title: str) -> str:
 
 
 def country_name(code: str) -> str:
-    """``Germany (DE)`` for an ISO code cim knows (cim_cli.countries, from main), else the code."""
-    try:
-        from cim_cli.countries import is_code, name
-    except ImportError:  # the countries module arrives with the hardening work on main
-        return code
-    try:
-        return f"{name(code)} ({code})" if is_code(code) and name(code) != code else code
-    except Exception:  # noqa: BLE001 - a country's name is a courtesy, never a reason to fail issuing
-        return code
+    """``Germany (DE)`` for an ISO 3166 alpha-2 code, anything else as written."""
+    from cim_cli.countries import is_code, name
+
+    return f"{name(code)} ({code})" if isinstance(code, str) and is_code(code) else code
 
 
 def _location_text(activity: ActivityFact) -> str:

@@ -161,10 +161,27 @@ def _summary(credential: Any, data: bytes) -> dict[str, Any]:
     }
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A key given twice is read by one program as the first value and by another as the last:
+    # what a person is shown and what was signed could differ.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def parse_credential_bytes(data: bytes) -> Any:
-    """The JSON of a credential file; Unreadable when it is not UTF-8 JSON."""
+    """The JSON of a credential file; Unreadable when it is not UTF-8 JSON or repeats a key."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return json.loads(data.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as exc:
+        raise Unreadable(f"the key {str(exc)[:80]!r} appears twice in one object; a credential must be unambiguous") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise Unreadable("not a JSON credential (not UTF-8 JSON)") from None
 

@@ -152,6 +152,10 @@ def undefined_terms(document: Any) -> list[str]:
     only relative references. An empty list means every term is defined.
     """
     context_urls(document)
+    nested = _nested_contexts(document)
+    if nested:
+        # A context inside the document (even a pinned URL) changes what its terms mean there.
+        return [f"a @context inside the document at {where}: cim accepts only the pinned contexts at the top" for where in nested[:5]]
     dropped: list[str | None] = []
     expanded = _run("expand", document, {"base": _SENTINEL_BASE, "_dropped": dropped})
     found = [f"property {name!r} is not defined by the contexts" for name in dropped if name is not None]
@@ -159,6 +163,21 @@ def undefined_terms(document: Any) -> list[str]:
         found.append("a property is not defined by the contexts")
     found.extend(_relative_references(expanded))
     return sorted(set(found))
+
+
+def _nested_contexts(document: Any) -> list[str]:
+    """Paths (``credentialSubject/achievement``) of every ``@context`` below the top level."""
+    found: list[str] = []
+    stack: list[tuple[Any, str]] = [(v, k) for k, v in document.items() if k != "@context"] if isinstance(document, dict) else []
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            if "@context" in node:
+                found.append(where)
+            stack.extend((v, f"{where}/{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{where}/{i}") for i, v in enumerate(node))
+    return sorted(found)
 
 
 def _relative_references(expanded: Any) -> list[str]:
