@@ -183,7 +183,7 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
     student = portfolio.student_data
     home, abroad = home_and_abroad(counting)
     extra: dict = {}
-    if has_approvals(portfolio.root):
+    if has_approvals(portfolio):
         # Only now: the trust list, cryptography and the hashing of files.
         from cim_cli.trust import stage as trust_stage
 

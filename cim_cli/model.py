@@ -9,7 +9,10 @@ findings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # pragma: no cover - the model never reads; the trust layer reads through this handle
+    from cim_cli.load.source import Source
 
 # Status of a path that a record refers to (evidence, reflection, image).
 OK = "ok"
@@ -185,6 +188,10 @@ class Portfolio:
     problems: tuple[LoadProblem, ...] = ()
     # A programme file the student keeps in the portfolio (rule programme-in-portfolio).
     local_programme: LocalProgramme | None = None
+    # Where the files were read from (a cim_cli.load.source.Source: a folder, or a git tree at --rev).
+    # Read-only, for the trust layer alone: how it reads the signed records and digests the files
+    # they cover, so that --rev judges them as committed. Checks never use it. None: the folder at root.
+    files: "Source | None" = field(default=None, compare=False, repr=False)
 
     @property
     def student_data(self) -> Mapping[str, Any]:

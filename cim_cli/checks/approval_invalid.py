@@ -21,7 +21,7 @@ SEVERITY = "error"
 
 
 def check(portfolio, programme):
-    if not has_approvals(portfolio.root):
+    if not has_approvals(portfolio):
         return
     from cim_cli.trust.stage import evaluate
 

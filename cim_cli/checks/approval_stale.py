@@ -15,7 +15,7 @@ SEVERITY = "warning"
 
 
 def check(portfolio, programme):
-    if not has_approvals(portfolio.root):
+    if not has_approvals(portfolio):
         return
     from cim_cli.trust.stage import evaluate
 

@@ -9,20 +9,22 @@ gives them). A credential that does not count does not make the portfolio
 trust list, credentials cannot be checked: that is a warning.
 """
 
-import os
-
 ID = "credential-invalid"
 SEVERITY = "error"
 
 
 def check(portfolio, programme):
-    if not os.path.isdir(os.path.join(portfolio.root, "credentials")):
+    from cim_cli.trust import source_of
+
+    # Read where the portfolio was read from (at --rev, the committed credentials): one stat when there are none.
+    source = source_of(portfolio)
+    if not source.is_folder("credentials"):
         return
     from cim_cli.findings import Problem
     from cim_cli.trust.certify import credential_files, credential_verdicts, trust_for_portfolio
     from cim_cli.trust.stage import explicit_trust_list
 
-    if not credential_files(portfolio.root):
+    if not credential_files(source):
         return
     trust, why_not = trust_for_portfolio(programme, explicit_trust_list())
     if trust is None:

@@ -92,7 +92,7 @@ class _Loader:
         activities = tuple(self.activity(slug, rel) for slug, rel in self.listing(ACTIVITIES_DIR, _YAML_SUFFIXES))
         report, images = self.report()
         diary = tuple(self.markdown(rel) for _, rel in self.listing(DIARY_DIR, (".md",)))
-        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems), self.local_programme())
+        return Portfolio(self.root, student, activities, report, images, diary, tuple(self.problems), self.local_programme(), self.source)
 
     def local_programme(self) -> LocalProgramme | None:
         """The digest of a programme.yaml in the portfolio, to compare with the file that judges it."""

@@ -6,6 +6,15 @@ either way), list a folder, read a file's bytes (up to a cap), and digest a
 file. Data flows one way: source -> loader -> model; the model never does
 I/O and never knows which source it came from.
 
+The trust layer (:mod:`cim_cli.trust`) reads signed records and digests the
+files they cover through the same source (the model hands it on as
+``Portfolio.files``), so ``--rev`` judges the approvals and credentials *as
+committed*, never the work tree. For it a source also answers what an
+entry is without following it (:meth:`Source.kind`), whether a folder
+exists (:meth:`Source.is_folder`, one ``stat`` on disk), every file below a
+folder (:meth:`Source.walk`) and a file's digest as git stores it under
+``text=auto`` (:meth:`Source.text_digest`, see :mod:`cim_cli.trust.digests`).
+
 :class:`DiskSource` is :class:`cim_cli.load.files.Resolver` and
 :func:`cim_cli.load.files.read_bytes`. :class:`GitTreeSource` reads straight
 from the object database through one ``git cat-file --batch`` process per
@@ -30,6 +39,7 @@ from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
 UNREADABLE = "unreadable"
 
 OUTSIDE = "leads outside the portfolio folder (through a symbolic link)"
+_APPROVALS_DIR = "approvals"  # cim_cli.trust.APPROVALS_DIR (not imported: the loader never loads the trust layer)
 # What one portfolio at a revision may read from git in all (texts it checks
 # and evidence it digests); past it, files are reported and not read.
 MAX_PORTFOLIO_READ = 256 * 1024 * 1024
@@ -79,6 +89,37 @@ class Source:
         """Decoded text of a file (see :func:`cim_cli.load.files.decode_text`)."""
         return files.decode_text(self.read_bytes(found, limit))
 
+    # -- what the trust layer asks -------------------------------------------
+    def is_folder(self, rel: str) -> bool:  # pragma: no cover - interface
+        """Whether ``rel`` is a folder (a link to one counts); cheap, as it decides whether trust is loaded at all."""
+        raise NotImplementedError
+
+    def kind(self, rel: str) -> str:  # pragma: no cover - interface
+        """What ``rel`` itself is, its last name not followed: FILE, LINK, FOLDER, OTHER, or "" when nothing is there."""
+        raise NotImplementedError
+
+    def walk(self, folder: str) -> list[str]:  # pragma: no cover - interface
+        """Every file below ``folder``, portfolio-relative, ``/``-separated and sorted.
+
+        Names starting with a dot are left out (at any depth); links are
+        listed, never followed. ``folder`` itself when it is a link or a
+        file; nothing when it does not exist.
+        """
+        raise NotImplementedError
+
+    def text_digest(self, rel: str) -> str | None:  # pragma: no cover - interface
+        """The ``git-text-auto`` SHA-256 of ``rel`` (:mod:`cim_cli.trust.digests`); None when it does not exist.
+
+        A link is hashed as its target's path, never followed. Raises
+        :class:`cim_cli.trust.digests.DigestError` for an entry that cannot
+        be hashed (not a file or link, unreadable, outside the portfolio).
+        """
+        raise NotImplementedError
+
+
+# What Source.kind answers.
+FILE, LINK, FOLDER, OTHER = "file", "link", "folder", "other"
+
 
 class DiskSource(Source):
     """A portfolio folder on disk."""
@@ -120,6 +161,45 @@ class DiskSource(Source):
             os.close(fd)
         return digest.hexdigest()
 
+    def _path(self, rel: str) -> str:
+        return os.path.join(self.root, *rel.split("/"))
+
+    def is_folder(self, rel: str) -> bool:
+        return os.path.isdir(self._path(rel))
+
+    def kind(self, rel: str) -> str:
+        try:
+            mode = os.lstat(self._path(rel)).st_mode
+        except (OSError, ValueError):
+            return ""
+        if stat.S_ISLNK(mode):
+            return LINK
+        if stat.S_ISDIR(mode):
+            return FOLDER
+        return FILE if stat.S_ISREG(mode) else OTHER
+
+    def walk(self, folder: str) -> list[str]:
+        from cim_cli.trust.digests import walk_files
+
+        return walk_files(self.root, folder)
+
+    def text_digest(self, rel: str) -> str | None:
+        from cim_cli.trust.digests import DigestError, file_digest
+
+        root_real = self.resolver.root_real
+        inside = root_real.rstrip(os.sep) + os.sep
+        path = self._path(rel)
+        folder = os.path.realpath(os.path.dirname(path))
+        if folder != root_real and not folder.startswith(inside):
+            raise DigestError(0, "lies outside the portfolio (through a symbolic link)", rel)
+        if not os.path.lexists(path):
+            return None
+        return file_digest(path)
+
+
+class _Outside(Exception):
+    """A path whose folders lead outside the portfolio."""
+
 
 @dataclass(frozen=True, slots=True)
 class Blob:
@@ -155,6 +235,9 @@ class GitTreeSource(Source):
         self._answers: dict[str, files.Resolved] = {}
         self._cache: dict[str, bytes] = {}
         self._prefetched = False
+        # object id -> git-text digest, computed while the loader hashed the blob: the
+        # trust layer then does not read it (and charge the budget) a second time.
+        self._text_digests: dict[str, str] = {}
 
     @property
     def entries(self) -> dict[str, Blob]:
@@ -249,13 +332,25 @@ class GitTreeSource(Source):
         from cim_cli.gitrepo import GitFailed
 
         self._charge(found.size or 0)
-        digest = hashlib.sha256()
+        if self.kind(_APPROVALS_DIR) != FOLDER:
+            digest = hashlib.sha256()
+            try:
+                for piece in self._reader().chunks(found.path):
+                    digest.update(piece)
+            except GitFailed as exc:
+                raise files.ReadError("file-missing", f"cannot be read from git ({exc})") from None
+            return digest.hexdigest()
+        # Approvals will digest this file too: hash it both ways in the one read.
+        from cim_cli.trust.digests import _Hasher
+
+        hasher = _Hasher()
         try:
             for piece in self._reader().chunks(found.path):
-                digest.update(piece)
+                hasher.feed(piece, final=False)
         except GitFailed as exc:
             raise files.ReadError("file-missing", f"cannot be read from git ({exc})") from None
-        return digest.hexdigest()
+        self._text_digests[found.path] = hasher.digest()
+        return hasher.raw.hexdigest()
 
     def _link_target(self, blob: Blob) -> str | None:
         if blob.size > MAX_LINK_TARGET:
@@ -340,6 +435,88 @@ class GitTreeSource(Source):
         names = sorted(p[len(prefix):] for p in self.entries if p.startswith(prefix) and "/" not in p[len(prefix):])
         return Listing(OK, tuple(names))
 
+    # -- what the trust layer asks ---------------------------------------------
+    def is_folder(self, rel: str) -> bool:
+        if files.is_unsafe_spelling(rel):
+            return False
+        status, _, entry, _ = self._walk(rel)
+        return status == OK and entry is not None and entry.kind == "tree"
+
+    def _last(self, rel: str) -> tuple[str, Blob | None]:
+        """(path in the tree, its entry or None) of ``rel``: the folders on the way followed as the disk follows them, the last name not."""
+        parent, _, name = rel.rpartition("/")
+        if not parent:
+            return rel, self.entries.get(rel)
+        if files.is_unsafe_spelling(parent):
+            raise _Outside
+        status, reached, entry, _ = self._walk(parent)
+        if status == UNSAFE:
+            raise _Outside
+        if status != OK or entry is None or entry.kind != "tree":
+            return rel, None
+        path = f"{reached}/{name}"
+        return path, self.entries.get(path)
+
+    def kind(self, rel: str) -> str:
+        try:
+            _, entry = self._last(rel)
+        except _Outside:
+            return ""
+        if entry is None:
+            return ""
+        if entry.kind == "tree":
+            return FOLDER
+        if entry.kind != "blob":
+            return OTHER  # a submodule
+        return LINK if entry.mode & _S_IFMT == _S_IFLNK else FILE
+
+    def walk(self, folder: str) -> list[str]:
+        top = self.kind(folder)
+        if top != FOLDER:
+            return [folder] if top else []
+        prefix = folder + "/"
+        found = []
+        for path, entry in self.entries.items():
+            if not path.startswith(prefix) or entry.kind == "tree":
+                continue
+            if any(name.startswith(".") for name in path[len(prefix):].split("/")):
+                continue  # as walk_files prunes dot-folders and skips dot-files
+            found.append(path)
+        return sorted(found)
+
+    def text_digest(self, rel: str) -> str | None:
+        from cim_cli.gitrepo import GitFailed
+        from cim_cli.trust.digests import DigestError, _Hasher, git_text_digest_of_bytes
+
+        try:
+            _, entry = self._last(rel)
+        except _Outside:
+            raise DigestError(0, "lies outside the portfolio (through a symbolic link)", rel) from None
+        if entry is None:
+            return None
+        if entry.kind != "blob":
+            raise DigestError(0, "not a regular file", rel)
+        try:
+            if entry.mode & _S_IFMT == _S_IFLNK:
+                # git stores a link as its target's path: the digest file_digest gives a link on disk.
+                return hashlib.sha256(self._blob(entry)).hexdigest()
+            known = self._text_digests.get(entry.oid)
+            if known is not None:
+                return known
+            if entry.oid in self._cache:  # a record or text the loader has read already
+                known = self._text_digests[entry.oid] = git_text_digest_of_bytes(self._cache[entry.oid])
+                return known
+            self._charge(entry.size)
+            hasher = _Hasher()
+            for piece in self._reader().chunks(entry.oid):
+                hasher.feed(piece, final=False)
+            known = self._text_digests[entry.oid] = hasher.digest()
+            return known
+        except files.ReadError as exc:
+            raise DigestError(0, exc.message, rel) from None
+        except GitFailed as exc:
+            raise DigestError(0, f"cannot be read from git ({exc})", rel) from None
+
 
 def entries_below(entries: Iterable, prefix: str) -> dict[str, Blob]:
     """Portfolio-relative entries of the portfolio at repository path ``prefix`` ("" for the top)."""
@@ -347,4 +524,4 @@ def entries_below(entries: Iterable, prefix: str) -> dict[str, Blob]:
     return {e.path[len(start):]: Blob(e.mode, e.kind, e.oid, e.size) for e in entries if e.path.startswith(start) and e.path != prefix}
 
 
-__all__ = ["Blob", "DiskSource", "GitTreeSource", "Listing", "MAX_PORTFOLIO_READ", "Source", "UNREADABLE", "entries_below"]
+__all__ = ["Blob", "DiskSource", "FILE", "FOLDER", "GitTreeSource", "LINK", "Listing", "MAX_PORTFOLIO_READ", "OTHER", "Source", "UNREADABLE", "entries_below"]

@@ -28,7 +28,7 @@ Verifying an approval is a list of named checks (:mod:`.verification`):
 ``envelope``, ``signature``, ``key trusted``, ``role``, ``validity dates``,
 ``revocation``, ``time``, ``student``, ``chain``, ``digests``. Replays and
 reorderings fail ``chain`` (each file states its own number and stage and the
-SHA-256 of the file before it); an approval copied from another portfolio
+SHA-256 of the file before it, line endings as git stores them); an approval copied from another portfolio
 fails ``student`` (and ``digests``). A failed ``digests`` alone means the
 files changed since: the approval is *stale*, not forged.
 """
@@ -44,11 +44,12 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from cim_cli.trust import APPROVALS_DIR, dsse, has_approvals  # noqa: F401 - re-exported
-from cim_cli.trust.digests import NORMALISATION, DigestError, file_digest, walk_files
+from cim_cli.trust import APPROVALS_DIR, dsse, has_approvals, source_of  # noqa: F401 - re-exported
+from cim_cli.trust.digests import NORMALISATION, DigestError, git_text_digest_of_bytes
 from cim_cli.trust.verification import Check, Verification
 
 if TYPE_CHECKING:  # pragma: no cover
+    from cim_cli.load.source import Source
     from cim_cli.model import Portfolio
     from cim_cli.programme import Programme
     from cim_cli.trust.keys import SigningKey
@@ -83,8 +84,20 @@ def _normal(path: str) -> str:
     return posixpath.normpath(path.replace("\\", "/"))
 
 
-def scope_files(root: str, stage: str, portfolio: "Portfolio | None" = None) -> list[str]:
+def _source(where: "str | Source") -> "Source":
+    """A portfolio folder's path (what cim approve writes to) or the source a portfolio was read from."""
+    if isinstance(where, str):
+        from cim_cli.load.source import DiskSource
+
+        return DiskSource(where)
+    return where
+
+
+def scope_files(where: "str | Source", stage: str, portfolio: "Portfolio | None" = None) -> list[str]:
     """The portfolio-relative files an approval of ``stage`` covers, sorted.
+
+    ``where`` is the portfolio's folder or the source it was read from
+    (a git tree at ``--rev``).
 
     Activities: student.yaml and everything under activities/, reflections/
     and evidence/, except images that only the report shows (a photo added
@@ -95,19 +108,20 @@ def scope_files(root: str, stage: str, portfolio: "Portfolio | None" = None) -> 
         return ["student.yaml"]
     if stage not in ("activities", "report"):
         raise ValueError(stage)
+    source = _source(where)
     if portfolio is None:
         from cim_cli.load.portfolio import load_portfolio
 
-        portfolio = load_portfolio(root)
+        portfolio = load_portfolio(source)
     from cim_cli.model import OK
 
     report_images = {_normal(i.path) for i in portfolio.report_images if i.status == OK}
     if stage == "report":
-        files = {"report.md"} if os.path.lexists(os.path.join(root, "report.md")) else set()
+        files = {"report.md"} if source.kind("report.md") else set()
         return sorted(files | report_images)
-    files = {"student.yaml"} if os.path.lexists(os.path.join(root, "student.yaml")) else set()
+    files = {"student.yaml"} if source.kind("student.yaml") else set()
     for folder in ACTIVITY_FOLDERS:
-        files.update(walk_files(root, folder))
+        files.update(source.walk(folder))
     return sorted(files - report_only_images(portfolio))
 
 
@@ -120,21 +134,20 @@ def report_only_images(portfolio: "Portfolio") -> set[str]:
     return report_images - evidence
 
 
-def digests_of(root: str, names: Iterable[str]) -> dict[str, str | None]:
+def digests_of(where: "str | Source", names: Iterable[str]) -> dict[str, str | None]:
     """name -> digest, None for a file that does not exist; DigestError for one that cannot be read."""
-    out: dict[str, str | None] = {}
-    root_real = os.path.realpath(root)
-    inside = root_real.rstrip(os.sep) + os.sep
-    for name in names:
-        path = os.path.join(root, *name.split("/"))
-        folder = os.path.realpath(os.path.dirname(path))
-        if folder != root_real and not folder.startswith(inside):
-            raise DigestError(0, "lies outside the portfolio (through a symbolic link)", name)
-        if not os.path.lexists(path):
-            out[name] = None
-            continue
-        out[name] = file_digest(path)
-    return out
+    source = _source(where)
+    return {name: source.text_digest(name) for name in names}
+
+
+def chain_digest(data: bytes) -> str:
+    """The SHA-256 by which the next approval names an approval file: of the file as git stores it.
+
+    cim writes approvals with LF line endings, so for them this is the
+    SHA-256 of the bytes; a checkout with CRLF (``core.autocrlf``) then
+    leaves the chain intact, as it leaves the approved files' digests.
+    """
+    return git_text_digest_of_bytes(data)
 
 
 # -- reading approval files ------------------------------------------------------
@@ -144,7 +157,7 @@ class Approval:
     """One approval file, read and verified."""
 
     file: str  # approvals/0001-activities.json
-    sha256: str  # of the file's bytes (what the next approval chains to)
+    sha256: str  # of the file as git stores it (git-text-auto): what the next approval chains to
     sequence: int | None = None
     stage: str | None = None
     decision: str | None = None
@@ -197,25 +210,27 @@ def _parse_time(value: object) -> datetime.datetime | None:
     return when if when.tzinfo is not None else None
 
 
-def list_approval_files(root: str) -> tuple[list[tuple[int, str, str]], list[tuple[str, str]]]:
+def list_approval_files(where: "str | Source") -> tuple[list[tuple[int, str, str]], list[tuple[str, str]]]:
     """((sequence, stage, relative file) sorted by number, [(relative file, why it is not an approval)])."""
-    folder = os.path.join(root, APPROVALS_DIR)
+    from cim_cli.load.source import FILE, LINK
+    from cim_cli.model import OK
+
+    source = _source(where)
     good: list[tuple[int, str, str]] = []
     bad: list[tuple[str, str]] = []
-    if os.path.islink(folder):
+    if source.kind(APPROVALS_DIR) == LINK:
         return [], [(APPROVALS_DIR, "is a symbolic link; approvals are files inside the portfolio")]
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError as exc:
-        return [], [(APPROVALS_DIR, f"cannot be read ({exc.strerror})")]
-    for name in names:
+    listing = source.list_folder(APPROVALS_DIR)
+    if listing.status != OK:
+        return [], [(APPROVALS_DIR, f"cannot be read ({listing.reason or 'not a folder'})")]
+    for name in listing.names:
         if name.startswith("."):
             continue
         rel = f"{APPROVALS_DIR}/{name}"
         match = _NAME.match(name)
         if not match:
             bad.append((rel, "is not an approval written by cim approve (approvals/NNNN-activities|report|presentation.json)"))
-        elif os.path.islink(os.path.join(folder, name)) or not os.path.isfile(os.path.join(folder, name)):
+        elif source.kind(rel) != FILE:
             bad.append((rel, "is not a regular file"))
         else:
             good.append((int(match.group(1)), match.group(2), rel))
@@ -226,8 +241,8 @@ def list_approval_files(root: str) -> tuple[list[tuple[int, str, str]], list[tup
 class _Reader:
     """Verifies the approval files of one portfolio, in order."""
 
-    def __init__(self, root: str, student_id: str | None, trust: "TrustList | None", trust_problem: str | None, portfolio: "Portfolio | None", now: datetime.datetime):
-        self.root = root
+    def __init__(self, source: "Source", student_id: str | None, trust: "TrustList | None", trust_problem: str | None, portfolio: "Portfolio | None", now: datetime.datetime):
+        self.source = source
         self.student_id = student_id
         self.trust = trust
         self.trust_problem = trust_problem
@@ -238,20 +253,20 @@ class _Reader:
 
     def scope(self, stage: str) -> list[str]:
         if stage not in self._scopes:
-            self._scopes[stage] = scope_files(self.root, stage, self.portfolio)
+            self._scopes[stage] = scope_files(self.source, stage, self.portfolio)
         return self._scopes[stage]
 
     def digest(self, name: str) -> str | None:
         """Current digest of ``name``; None when missing; "" when unreadable (never equal to a digest)."""
         if name not in self._digests:
             try:
-                self._digests[name] = digests_of(self.root, [name])[name]
+                self._digests[name] = self.source.text_digest(name)
             except DigestError:
                 self._digests[name] = ""
         return self._digests[name]
 
     def read_all(self) -> tuple[list[Approval], list[tuple[str, str]]]:
-        files, bad = list_approval_files(self.root)
+        files, bad = list_approval_files(self.source)
         numbers = [n for n, _, _ in files]
         approvals: list[Approval] = []
         by_number: dict[int, Approval] = {}
@@ -266,13 +281,16 @@ class _Reader:
 
     def read_one(self, rel: str, sequence: int, stage: str, before: Approval | None, duplicate: bool, chain_ok_before: bool) -> Approval:
         from cim_cli.load import files
+        from cim_cli.model import OK
 
-        path = os.path.join(self.root, *rel.split("/"))
         try:
-            data = files.read_bytes(path, MAX_APPROVAL_BYTES)
+            found = self.source.resolve(rel)
+            if found.status != OK:
+                raise files.ReadError("file-missing", found.reason or "cannot be read")
+            data = self.source.read_bytes(found, MAX_APPROVAL_BYTES)
         except files.ReadError as exc:
             return Approval(rel, "", sequence, stage, checks=(Check("envelope", False, f"the file {exc.message}"),))
-        sha = hashlib.sha256(data).hexdigest()
+        sha = chain_digest(data)
         checks: list[Check] = []
         try:
             envelope = dsse.parse(data)
@@ -428,15 +446,15 @@ def _statement(envelope: dsse.Envelope) -> dict:
     return statement
 
 
-def read_approvals(root: str, student_id: str | None, trust: "TrustList | None", *, trust_problem: str | None = None, portfolio: "Portfolio | None" = None, now: datetime.datetime | None = None) -> tuple[list[Approval], list[tuple[str, str]]]:
-    """Read and verify every approval of the portfolio at ``root``, in order.
+def read_approvals(where: "str | Source", student_id: str | None, trust: "TrustList | None", *, trust_problem: str | None = None, portfolio: "Portfolio | None" = None, now: datetime.datetime | None = None) -> tuple[list[Approval], list[tuple[str, str]]]:
+    """Read and verify every approval of the portfolio at ``where`` (its folder, or the source it was read from), in order.
 
     Returns the approvals and the entries of approvals/ that are not
     approval files (with why). ``trust`` None (with ``trust_problem`` saying
     why) fails every ``key trusted`` check.
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    return _Reader(root, student_id, trust, trust_problem, portfolio, now).read_all()
+    return _Reader(_source(where), student_id, trust, trust_problem, portfolio, now).read_all()
 
 
 # -- writing an approval -------------------------------------------------------------
@@ -448,7 +466,7 @@ def next_file(root: str, stage: str) -> tuple[int, str, dict | None]:
         return 1, f"{APPROVALS_DIR}/0001-{stage}.json", None
     sequence, _, last = files[-1]
     with open(os.path.join(root, *last.split("/")), "rb") as fh:
-        previous = {"name": last, "sha256": hashlib.sha256(fh.read()).hexdigest()}
+        previous = {"name": last, "sha256": chain_digest(fh.read())}
     return sequence + 1, f"{APPROVALS_DIR}/{sequence + 1:04d}-{stage}.json", previous
 
 

@@ -97,16 +97,24 @@ def certify(root: str, programme: Any, key: Any, trust: Any, *, now: datetime.da
     return Issued(issued, paths[0], paths[1], paths[2], hashlib.sha256(data).hexdigest(), token)
 
 
-def credential_files(root: str) -> list[str]:
-    """The ``credentials/*.json`` files of a portfolio (regular files only, at most 50, sorted)."""
-    folder = os.path.join(root, CREDENTIALS_DIR)
-    if os.path.islink(folder) or not os.path.isdir(folder):
+def credential_files(source: Any) -> list[str]:
+    """The ``credentials/*.json`` files of a portfolio, relative to it (regular files only, at most 50, sorted).
+
+    ``source`` is the :class:`cim_cli.load.source.Source` the portfolio was
+    read from (:func:`cim_cli.trust.source_of`): at ``--rev``, the committed
+    credentials.
+    """
+    from cim_cli.load.source import FILE, FOLDER
+    from cim_cli.model import OK
+
+    if source.kind(CREDENTIALS_DIR) != FOLDER:
         return []
-    try:
-        names = sorted(n for n in os.listdir(folder) if n.endswith(".json") and not n.startswith("."))
-    except OSError:
+    listing = source.list_folder(CREDENTIALS_DIR)
+    if listing.status != OK:
         return []
-    return [os.path.join(folder, n) for n in names[:MAX_CREDENTIAL_FILES] if os.path.isfile(os.path.join(folder, n)) and not os.path.islink(os.path.join(folder, n))]
+    names = [n for n in listing.names if n.endswith(".json") and not n.startswith(".")]
+    rels = [f"{CREDENTIALS_DIR}/{n}" for n in names[:MAX_CREDENTIAL_FILES]]
+    return [rel for rel in rels if source.kind(rel) == FILE]
 
 
 @dataclass(frozen=True)
@@ -130,39 +138,51 @@ def credential_verdicts(portfolio: Any, trust: Any, now: datetime.datetime | Non
     them. Remembered per file state and trust list, so the stage and the rule
     verify each credential once.
     """
-    files = credential_files(portfolio.root)
+    from cim_cli.trust import source_of
+
+    source = source_of(portfolio)
+    files = credential_files(source)
     if not files or trust is None:
         return ()
     student = portfolio.student_data
     email, name = student.get("email"), student.get("name")
-    states = []
-    for path in files:
-        try:
-            st = os.stat(path)
-            states.append((path, st.st_mtime_ns, st.st_size))
-        except OSError:
-            states.append((path, None, None))
-    key = (tuple(states), trust.sha256, email, name, (now or datetime.datetime.now(datetime.timezone.utc)).date())
+    contents = [(rel, _read_credential(source, rel)) for rel in files]
+    # Remembered by content: the same bytes judged by the same list on the same day give the same verdict.
+    states = tuple((rel, hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else data) for rel, data in contents)
+    key = (states, trust.sha256, email, name, (now or datetime.datetime.now(datetime.timezone.utc)).date())
     if key in _VERDICTS:
         return _VERDICTS[key]
-    verdicts = tuple(_judge(portfolio.root, path, trust, email, name, now) for path in files)
+    verdicts = tuple(_judge(rel, data, trust, email, name, now) for rel, data in contents)
     if len(_VERDICTS) > 256:
         _VERDICTS.clear()
     _VERDICTS[key] = verdicts
     return verdicts
 
 
-def _judge(root: str, path: str, trust: Any, email: Any, name: Any, now: datetime.datetime | None) -> CredentialVerdict:
+def _read_credential(source: Any, rel: str) -> bytes | str:
+    """The bytes of a credential file, or why it cannot be read."""
     from cim_cli.load import files as safe
+    from cim_cli.model import OK
+    from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES
+
+    found = source.resolve(rel)
+    if found.status != OK:
+        return found.reason or "cannot be read"
+    try:
+        return source.read_bytes(found, MAX_CREDENTIAL_BYTES)
+    except safe.ReadError as exc:
+        return exc.message
+
+
+def _judge(rel: str, data: bytes | str, trust: Any, email: Any, name: Any, now: datetime.datetime | None) -> CredentialVerdict:
     from cim_cli.trust.credential import email_matches, student_name
-    from cim_cli.trust.credential_verify import MAX_CREDENTIAL_BYTES, credential_checks, parse_credential_bytes
+    from cim_cli.trust.credential_verify import credential_checks, parse_credential_bytes
     from cim_cli.trust.verify import Unreadable
 
-    rel = os.path.relpath(path, root).replace(os.sep, "/")
+    if isinstance(data, str):
+        return CredentialVerdict(rel, data)
     try:
-        credential = parse_credential_bytes(safe.read_bytes(path, MAX_CREDENTIAL_BYTES))
-    except safe.ReadError as exc:
-        return CredentialVerdict(rel, f"{exc.message}")
+        credential = parse_credential_bytes(data)
     except Unreadable as exc:
         return CredentialVerdict(rel, f"is {exc}")
     failed = [c for c in credential_checks(credential, trust, now) if not c.passed]
@@ -202,7 +222,9 @@ def portfolio_certified(portfolio: Any, programme: Any, explicit_trust: Any = No
     Judged by ``explicit_trust`` (``--trust FILE``) or the programme's trust
     list; with neither, or an unusable one, nothing is certified.
     """
-    if not credential_files(portfolio.root):
+    from cim_cli.trust import source_of
+
+    if not credential_files(source_of(portfolio)):
         return False
     trust, _ = trust_for_portfolio(programme, explicit_trust)
     return valid_credential_for(portfolio, trust) is not None

@@ -138,7 +138,7 @@ def certificate_facts(result: Any, portfolio: Any, programme: Any, issuer_did: s
     )
     report_digest = None
     if portfolio.report is not None and portfolio.report.text is not None:
-        report_digest = file_sha256(portfolio.root, portfolio.report.file)
+        report_digest = file_sha256(portfolio, portfolio.report.file)
     title = programme.title
     institution = programme.data.get("institution")
     return CertificateFacts(
@@ -156,13 +156,11 @@ def certificate_facts(result: Any, portfolio: Any, programme: Any, issuer_did: s
     )
 
 
-def file_sha256(root: str, rel: str) -> str:
-    """The SHA-256 of a portfolio file as the approvals record it (text as git stores it)."""
-    import os
+def file_sha256(portfolio: Any, rel: str) -> str | None:
+    """The SHA-256 of a portfolio file as the approvals record it (text as git stores it), read where the portfolio was read from."""
+    from cim_cli.trust import source_of
 
-    from cim_cli.trust.digests import file_digest
-
-    return file_digest(os.path.join(root, rel))
+    return source_of(portfolio).text_digest(rel)
 
 
 def achievement_id(issuer_did: str, title: str) -> str:

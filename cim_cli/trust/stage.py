@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from cim_cli.findings import Problem, stage_reached
-from cim_cli.trust.approvals import REACHES, Approval, has_approvals, read_approvals
+from cim_cli.trust.approvals import REACHES, Approval, has_approvals, read_approvals, source_of
 from cim_cli.trust.verification import Check, Verification
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -168,7 +168,7 @@ def evaluate(portfolio: "Portfolio", programme: "Programme") -> Evaluation:
 
 
 def _evaluate(portfolio: "Portfolio", programme: "Programme", explicit: "TrustList | None") -> Evaluation:
-    if not has_approvals(portfolio.root):
+    if not has_approvals(portfolio):
         return Evaluation()
     from cim_cli.trust.trustlist import TrustListError, trust_list_for
 
@@ -183,7 +183,7 @@ def _evaluate(portfolio: "Portfolio", programme: "Programme", explicit: "TrustLi
                 problem = "no trust list: the programme file names none (trust: trust.yaml)" if programme.source != "built-in" else "no trust list: no programme file was found"
     student_id = portfolio.student_data.get("student_id")
     approvals, bad = read_approvals(
-        portfolio.root, student_id if isinstance(student_id, str) else None, trust,
+        source_of(portfolio), student_id if isinstance(student_id, str) else None, trust,
         trust_problem=problem, portfolio=portfolio,
     )
     return Evaluation(approvals, bad, trust.source if trust else None, trust.sha256 if trust else None, problem)
@@ -212,7 +212,7 @@ def report_passes(findings) -> bool:
 
 def derive_stage(portfolio: "Portfolio", programme: "Programme", findings, base_stage: str) -> str:
     """The portfolio's stage given its signed records; ``base_stage`` is what its files alone reach."""
-    if base_stage != "ready-for-review" or not has_approvals(portfolio.root):
+    if base_stage != "ready-for-review" or not has_approvals(portfolio):
         return base_stage
     evaluation = evaluate(portfolio, programme)
     stage = base_stage

@@ -68,7 +68,7 @@ def verify_portfolio(path: str, options: Options) -> Verification:
         checks.append(Check("trust list", False, evaluation.trust_problem))
     else:
         checks.append(Check("trust list", True, f"{evaluation.trust_source} (sha256 {evaluation.trust_sha256})" if evaluation.trust_source else "none needed"))
-    if not has_approvals(path) or not (evaluation.approvals or evaluation.not_approvals):
+    if not has_approvals(portfolio) or not (evaluation.approvals or evaluation.not_approvals):
         checks.append(Check("approvals", False, "nothing to verify: the portfolio has no approvals yet"))
     items = [Verification(rel, "approval", (Check("envelope", False, why),)) for rel, why in evaluation.not_approvals]
     items += evaluation.verifications()
