@@ -259,18 +259,6 @@ def _inside(real: str, folder_real: str) -> bool:
     return real == folder_real or real.startswith(folder_real.rstrip(os.sep) + os.sep)
 
 
-def portfolio_holding(real_path: str) -> str | None:
-    """The portfolio folder (one holding student.yaml) that ``real_path`` lies in, or None."""
-    here = os.path.dirname(real_path)
-    while True:
-        if os.path.isfile(os.path.join(here, _STUDENT_FILE)):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-
-
 def safe_config_path(folder: str, name: str) -> str:
     """The real path of configuration file ``name`` found in (or named relative to) ``folder``.
 
@@ -297,7 +285,9 @@ def safe_config_path(folder: str, name: str) -> str:
         raise _refuse(shown, f"{shown} cannot be read ({exc.strerror})") from None
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(shown, f"{shown} is not a regular file; it was not used")
-    holder = portfolio_holding(real)
+    from cim_cli.load.portfolio import portfolio_of_file
+
+    holder = portfolio_of_file(real)
     if holder is not None:
         raise _refuse(shown, f"{shown} lies inside the portfolio {holder}; a file a student can edit never sets the rules. Keep it above the portfolios, or name it with --programme")
     return real

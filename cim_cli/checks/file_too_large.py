@@ -1,6 +1,6 @@
 """A record or text file is larger than cim reads.
 
-YAML records are capped at 256 KiB and markdown files at 2 MiB: far more than
+YAML records and markdown files are capped at 256 KiB each: far more than
 any record or report needs. Larger files are not read; move long material
 into evidence files.
 """

@@ -17,9 +17,11 @@ from typing import Callable
 from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
 
 # Caps on what cim reads. A portfolio's YAML records are small; reports and
-# reflections are a few thousand words. Anything larger is a mistake or an attack.
+# reflections are a few thousand words (256 KiB is about 40,000). Anything
+# larger is a mistake or an attack; the cap also bounds the slowest render of
+# hostile markdown (linear, 6 s at 256 KiB: benchmarks/results-markdown.md).
 MAX_YAML_BYTES = 256 * 1024
-MAX_TEXT_BYTES = 2 * 1024 * 1024
+MAX_TEXT_BYTES = 256 * 1024
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _BOM = b"\xef\xbb\xbf"

@@ -17,11 +17,11 @@ comments, hidden elements and code spans are paired by forward searches.
 ``tests/test_markdown_linear.py`` checks it on ~170 generated families of
 hostile input (runs of every markup character, unclosed constructs, deep
 nesting, repeated openers), for analysis and rendering alike;
-``benchmarks/markdown.py`` times them at the 2 MiB cap
+``benchmarks/markdown.py`` times them at the 256 KiB cap
 (``benchmarks/results-markdown.md``). Measured at the cap (CPU, 2-core
-shared machine): an ordinary 2 MiB report 0.06 s to analyse and 0.55 s to
-render; the worst family to analyse (2 MiB of setext headings) 4.1 s, the
-worst to render (2 MiB of "![") 55 s. Before, ``## Notes`` followed by
+shared machine): an ordinary 256 KiB report 0.01 s to analyse and 0.05 s to
+render; the worst family to analyse (setext headings) 0.32 s, the worst to
+render (256 KiB of "![") 6.2 s. Before, ``## Notes`` followed by
 30,000 " ." and a word took 11 s to analyse at 60 KB and a heading with
 16,000 blanks 1.1 s; Python-Markdown rendered 8,000 "[" in 8 s (all
 quadratic: hours or days at the cap).

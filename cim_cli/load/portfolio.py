@@ -62,6 +62,15 @@ def find_portfolio(start: str) -> str | None:
         here = parent
 
 
+def portfolio_of_file(path: str) -> str | None:
+    """The portfolio folder (holding student.yaml) that the file ``path`` lies in, or None.
+
+    Symbolic links are resolved first: a key or trust list reached through a
+    link into a portfolio is still inside it.
+    """
+    return find_portfolio(os.path.dirname(os.path.realpath(path)))
+
+
 def portfolios_below(path: str, limit: int = 1000) -> list[str]:
     """Names of the folders directly in ``path`` that are portfolios (a cohort root), sorted."""
     try:

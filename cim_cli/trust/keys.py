@@ -28,7 +28,6 @@ from typing import Any, Callable
 from cim_cli.trust import didkey
 
 PASSPHRASE_ENV = "CIM_KEY_PASSPHRASE"
-STUDENT_FILE = "student.yaml"
 # A PEM PKCS#8 Ed25519 key is about 120-300 bytes; anything far larger is not a key.
 MAX_KEY_BYTES = 16 * 1024
 MIN_PASSPHRASE = 8
@@ -67,22 +66,6 @@ def _raw_public(private: Any) -> bytes:
     return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
-def portfolio_containing(path: str) -> str | None:
-    """The portfolio folder (holding student.yaml) that ``path`` lies in, or None.
-
-    Symbolic links are resolved first: a key reached through a link into a
-    portfolio is still inside it.
-    """
-    here = os.path.dirname(os.path.realpath(path))
-    while True:
-        if os.path.isfile(os.path.join(here, STUDENT_FILE)):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-
-
 def git_work_tree_containing(path: str) -> str | None:
     """The git work tree ``path`` lies in (a folder above it holding ``.git``), or None.
 
@@ -101,7 +84,9 @@ def git_work_tree_containing(path: str) -> str | None:
 
 def location_warnings(path: str) -> list[str]:
     """Warnings about where a key file lies; raises KeyFileError inside a portfolio."""
-    portfolio = portfolio_containing(path)
+    from cim_cli.load.portfolio import portfolio_of_file
+
+    portfolio = portfolio_of_file(path)
     if portfolio is not None:
         raise KeyFileError(
             f"{path} lies inside the portfolio {portfolio}; a private key must never be in a student's portfolio: "

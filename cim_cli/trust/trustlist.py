@@ -41,7 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ROLES: tuple[str, ...] = ("activities", "report", "presentation", "issuer")
 NOT_TRUSTED = "not in your trust list"
 MAX_TRUST_BYTES = 1024 * 1024
-STUDENT_FILE = "student.yaml"
 
 
 class TrustListError(Exception):
@@ -193,11 +192,13 @@ def parse_trust_list(data: bytes, path: str) -> TrustList:
 def load_trust_list(path: str) -> TrustList:
     """Read and validate the trust list at ``path``; raises TrustListError.
 
-    Refused when it lies inside a portfolio (see :func:`portfolio_above`).
+    Refused when it lies inside a portfolio (see :func:`cim_cli.load.portfolio.portfolio_of_file`).
     """
     from cim_cli.load import files
 
-    inside = portfolio_above(path)
+    from cim_cli.load.portfolio import portfolio_of_file
+
+    inside = portfolio_of_file(path)
     if inside is not None:
         raise TrustListError(path, [LoadProblem("path-unsafe", os.path.basename(path), None, None, f"it lies inside the portfolio {inside}; a trust list is never taken from a portfolio")])
     try:
@@ -205,18 +206,6 @@ def load_trust_list(path: str) -> TrustList:
     except files.ReadError as exc:
         raise TrustListError(path, [LoadProblem(exc.rule, os.path.basename(path), None, None, exc.message)]) from None
     return parse_trust_list(data, path)
-
-
-def portfolio_above(path: str) -> str | None:
-    """The portfolio folder (holding student.yaml) that the file ``path`` lies in, links resolved, or None."""
-    here = os.path.dirname(os.path.realpath(path))
-    while True:
-        if os.path.isfile(os.path.join(here, STUDENT_FILE)):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
 
 
 def trust_path_for(programme: "Programme") -> str | None:
