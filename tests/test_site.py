@@ -12,10 +12,9 @@ from typer.testing import CliRunner
 
 from cim_cli.cli import app
 from cim_cli.programme import default_programme, load_programme
-from cim_cli.site.build import MARKER, build_site, content_security_policy, csp_hash, split_title, stylesheet
+from cim_cli.site.build import MARKER, build_site, content_security_policy, csp_hash, split_title, stylesheet, verify_page_trust
 from cim_cli.site.errors import SiteError
 from cim_cli.site.starter import PAGES, init_pages
-from cim_cli.site.trustdata import TrustListError, load_trust_list
 
 SITE_FILES = {"index.html", "sign-up.html", "activities.html", "portfolio.html", "verify.html", "contacts.html",
               "leadership.html", "employers.html", "accessibility.html"}  # fmt: skip
@@ -195,19 +194,20 @@ def test_verify_page_embeds_the_trust_list_as_inert_json(tmp_path):
 @pytest.mark.parametrize(
     "trust, message",
     [
-        ("keys: {a: 1}\n", "'keys' must be a list"),
-        ("keys:\n  - name: X\n    roles: [issuer]\n", "'id' is missing"),
-        ("keys:\n  - id: did:key:zNOPE\n    name: X\n", "not an Ed25519 did:key"),
-        (f"keys:\n  - id: {DID}\n    name: X\n    valid_from: next week\n", "must be a date"),
-        (f"keys:\n  - id: {DID}\n    name: X\n    roles: issuer\n", "'roles' must be a list"),
-        ("revoked_credentials:\n  - id: x\n", "'date' is missing"),
-        ("keys: [\n", "trust.yaml:"),
-        ("a: &x 1\nb: *x\n", "trust.yaml:"),
+        ("keys: {a: 1}\n", "trust.yaml:1:7: keys must be a list"),
+        ("keys:\n  - name: X\n    roles: [issuer]\n", "trust.yaml:2:5: add the required field 'id'"),
+        ("keys:\n  - id: did:key:zNOPE\n    name: X\n    roles: [issuer]\n", "trust.yaml:2:9: keys[1].id: 'did:key:zNOPE' is not in the expected form"),
+        (f"keys:\n  - id: {DID}\n    name: X\n    roles: [issuer]\n    valid_from: next week\n", "trust.yaml:5:17: keys[1].valid_from: 'next week' is not a date"),
+        (f"keys:\n  - id: {DID}\n    name: X\n    roles: issuer\n", "trust.yaml:4:12: keys[1].roles must be a list"),
+        (f"keys:\n  - id: {DID}\n    name: X\n    roles: [approver]\n", "trust.yaml:4:13: keys[1].roles[1] must be one of"),
+        ("keys: []\nrevoked_credentials:\n  - id: x\n", "trust.yaml:3:5: add the required field 'date'"),
+        ("keys: [\n", "trust.yaml:2:1: YAML syntax error"),
+        ("a: &x 1\nb: *x\n", "trust.yaml:1:4: YAML anchors"),
     ],
 )
 def test_a_broken_trust_list_stops_the_build_with_its_line(tmp_path, trust, message):
     programme = _programme_with_trust(tmp_path, trust)
-    with pytest.raises(TrustListError, match=re.escape(message)):
+    with pytest.raises(SiteError, match=re.escape(message)):
         build_site(programme, str(tmp_path / "site"))
     assert not (tmp_path / "site").exists()
 
@@ -225,12 +225,25 @@ def test_missing_trust_list_file_is_exit_2(tmp_path):
     assert result.exit_code == 2 and "nowhere.yaml" in result.stderr
 
 
-def test_load_trust_list_keeps_only_what_the_page_needs(tmp_path):
-    (tmp_path / "t.yaml").write_text(f"keys:\n  - id: {DID}\n    name: A\n    email: a@example.edu\n    roles: [issuer]\n")
-    assert load_trust_list(str(tmp_path / "t.yaml")) == {
-        "keys": [{"id": DID, "name": "A", "roles": ["issuer"], "valid_from": None, "valid_until": None, "revoked": None}],
-        "revoked_credentials": [],
+def test_the_verify_page_keeps_only_what_it_needs_from_the_trust_list(tmp_path):
+    programme = _programme_with_trust(
+        tmp_path,
+        f"keys:\n  - id: {DID}\n    name: A\n    email: a@example.edu\n    roles: [issuer, report]\n    valid_until: 2027-12-31\n    revoked: 2026-03-01\n"
+        "revoked_credentials:\n  - {id: 'urn:uuid:2', date: 2026-05-01}\n",
+    )
+    assert verify_page_trust(programme) == {
+        "keys": [{"id": DID, "name": "A", "roles": ["issuer", "report"], "valid_from": None, "valid_until": "2027-12-31", "revoked": "2026-03-01"}],
+        "revoked_credentials": [{"id": "urn:uuid:2", "date": "2026-05-01", "reason": None}],
     }
+
+
+def test_the_verify_page_trusts_no_list_from_outside_the_programme_folder(tmp_path):
+    (tmp_path / "trust.yaml").write_text(f"keys:\n  - id: {DID}\n    name: A\n    roles: [issuer]\n")
+    (tmp_path / "office").mkdir()
+    (tmp_path / "office" / "programme.yaml").write_text("trust: ../trust.yaml\n")
+    with pytest.raises(SiteError, match="trust.yaml"):
+        build_site(load_programme(str(tmp_path / "office" / "programme.yaml")), str(tmp_path / "site"))
+    assert not (tmp_path / "site").exists()
 
 
 def test_vendored_stylesheet_is_simple_css_unchanged():

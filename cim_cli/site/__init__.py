@@ -3,6 +3,6 @@
 :mod:`cim_cli.site.starter` writes the markdown pages the office edits;
 :mod:`cim_cli.site.build` renders them with the pages generated from the programme
 file (sign-up, catalogue, portfolio, verify) through Jinja2 templates in
-``templates/``; :mod:`cim_cli.site.trustdata` reads the trust list the verify page
-embeds. Vendored CSS and its licence are in ``static/`` (see ``static/PROVENANCE.md``).
+``templates/``; the verify page embeds the trust list read by
+:mod:`cim_cli.trust.trustlist`, cim's one trust-list reader. Vendored CSS and its licence are in ``static/`` (see ``static/PROVENANCE.md``).
 """

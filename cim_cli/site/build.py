@@ -99,6 +99,37 @@ def _json_for_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def verify_page_trust(programme: Any) -> dict[str, list] | None:
+    """The programme's trust list as the verify page embeds it; None when the programme names none.
+
+    Read by cim's one trust-list reader (:func:`cim_cli.trust.trustlist.trust_list_for`),
+    so the page trusts exactly the keys ``cim verify`` trusts. Only what the page needs
+    is kept: each key's did:key, name, roles and dates (ISO days, or None), and the
+    revoked credentials; e-mail addresses are left out. A list that cannot be used
+    stops the build (SiteError naming file, line and column) rather than publish a
+    page that can verify nothing.
+    """
+    from cim_cli.trust.trustlist import TrustListError, trust_list_for
+
+    try:
+        trust = trust_list_for(programme)
+    except TrustListError as exc:
+        raise SiteError(exc.describe()) from None
+    if trust is None:
+        return None
+
+    def day(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "keys": [
+            {"id": k.id, "name": k.name, "roles": list(k.roles), "valid_from": day(k.valid_from), "valid_until": day(k.valid_until), "revoked": day(k.revoked)}
+            for k in trust.keys.values()
+        ],
+        "revoked_credentials": [{"id": r.id, "date": day(r.date), "reason": r.reason} for r in trust.revoked_credentials.values()],
+    }
+
+
 def split_title(text: str) -> tuple[str | None, str]:
     """(title, rest): the first line's ``# Title`` when the page starts with one."""
     from cim_cli.exporters.html import strip_front_matter
@@ -220,19 +251,16 @@ def build_site(
     from cim_cli import __version__
     from cim_cli.atomic import atomic_writer, write_text
     from cim_cli.exporters.html import render_markdown
-    from cim_cli.site.trustdata import EMPTY, load_trust_list, trust_list_path
 
     if pages_dir is not None and not os.path.isdir(pages_dir):
         raise SiteError(f"{pages_dir}: no such folder (create the pages with: cim site init {pages_dir})")
     previous = _check_out_dir(out, force)
     result = BuildResult(out)
 
-    trust_path = trust_list_path(programme)
-    if trust_path is None:
-        trust = EMPTY
+    trust = verify_page_trust(programme)
+    if trust is None:
+        trust = {"keys": [], "revoked_credentials": []}
         result.notes.append("the programme file names no trust list ('trust:'), so the verify page can verify no certificate")
-    else:
-        trust = load_trust_list(trust_path)
 
     nav = [
         NavItem("index.html", "Home"),

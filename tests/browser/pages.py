@@ -6,9 +6,11 @@ finds no WCAG 2.1 A/AA violation, nothing scrolls sideways at 320 px, no request
 the page, the CSP blocks nothing the page needs, a screenshot is written; pages with
 ``nav=True`` must also hide their navigation when printed.
 
-To add a page made by another command, add one line, e.g. for the certificate::
+To add a page made by another command, add one line, e.g.::
 
-    BrowserPage("certificate", cim_file("certify", ..., "-o", "{out}", name="certificate.html")),
+    BrowserPage("stats-office", cim_file("stats", "{cohort}", "-o", "{out}", name="stats-office.html")),
+
+Pages with ``printed=True`` (the certificate) must also print on exactly one A4 sheet.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class BrowserPage:
     id: str
     make: Callable[[Path], Path]
     nav: bool = False  # the page has a site navigation that print mode must hide
+    printed: bool = False  # the page is a document meant for paper: it must print on one A4 sheet
 
 
 def cim(*args: str, cwd: Path | None = None) -> None:
@@ -105,9 +108,34 @@ def export_beside_portfolio(portfolio: Path) -> Callable[[Path], Path]:
     return make
 
 
+def issued_certificate(work: Path) -> Path:
+    """The HTML certificate ``cim certify`` writes (credentials/<uuid>.html) for a copy of ready-ada.
+
+    A real issuance: throw-away unencrypted staff keys outside the portfolio, a trust
+    list, the three approvals signed, then the certify library. Made once per run.
+    """
+    done = work / "certificate" / "certificate-path.txt"
+    if done.exists():
+        return Path(done.read_text(encoding="utf-8"))
+    from trust_support import make_cohort
+
+    from cim_cli.trust.certify import certify
+
+    done.parent.mkdir(parents=True, exist_ok=True)
+    cohort = make_cohort(done.parent)
+    cohort.key("registrar", roles=["issuer"])
+    cohort.approve("activities")
+    cohort.approve("report")
+    cohort.approve("presentation", kind="ceremony")
+    issued = certify(str(cohort.ada), cohort.programme(), cohort.staff["registrar"], cohort.trust())
+    done.write_text(issued.html_path, encoding="utf-8")
+    return Path(issued.html_path)
+
+
 PAGES: list[BrowserPage] = [
     *(BrowserPage(f"site-{name}", site_page(f"{name}.html"), nav=True) for name in SITE_PAGES),
     BrowserPage("export-ready-ada", export_beside_portfolio(EXAMPLES / "ready-ada")),
     BrowserPage("stats-public", cim_file("stats", "{cohort}", "--public", "--format", "html", "-o", "{out}", name="stats-public.html")),
     BrowserPage("stats-office", cim_file("stats", "{cohort}", "--format", "html", "-o", "{out}", name="stats-office.html")),
+    BrowserPage("certificate", issued_certificate, printed=True),
 ]

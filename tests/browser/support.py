@@ -56,11 +56,11 @@ keys:
   - id: {did_of(ISSUER)}
     name: Certificate Administrator
     email: cim@example.edu
-    roles: [issuer, approver]
+    roles: [issuer, report]
     valid_from: 2025-01-01
   - id: {did_of(APPROVER)}
     name: Academic Staff Member
-    roles: [approver]
+    roles: [activities, report, presentation]
   - id: {did_of(RETIRED)}
     name: Former Administrator
     roles: [issuer]

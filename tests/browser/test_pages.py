@@ -15,8 +15,8 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCHEMES = ["light", "dark"]
 
 
-def _params(pages: list[BrowserPage], *, nav_only: bool = False):
-    return [pytest.param(p, id=p.id) for p in pages if p.nav or not nav_only]
+def _params(pages: list[BrowserPage], *, nav_only: bool = False, printed_only: bool = False):
+    return [pytest.param(p, id=p.id) for p in pages if (p.nav or not nav_only) and (p.printed or not printed_only)]
 
 
 def _axe_violations(page, axe_source: str) -> list[dict]:
@@ -71,6 +71,23 @@ def test_print_hides_the_navigation(target, open_page, work, screenshots):
     assert not printed.page.locator("nav").first.is_visible()
     assert printed.page.locator("main").is_visible()
     printed.page.screenshot(path=str(screenshots / f"{target.id}-print.png"), full_page=True)
+
+
+@pytest.mark.parametrize("target", _params(PAGES, printed_only=True))
+def test_prints_on_one_a4_sheet(target, open_page, work, screenshots):
+    import io
+
+    from pypdf import PdfReader
+
+    printed = open_page(target.make(work).as_uri(), media="print")
+    printed.page.screenshot(path=str(screenshots / f"{target.id}-print.png"), full_page=True)
+    # Chromium's own print (the page's @page rule decides the sheet): what a browser's Print button gives.
+    pdf = printed.page.pdf(prefer_css_page_size=True, print_background=True)
+    (screenshots / f"{target.id}-print.pdf").write_bytes(pdf)
+    sheets = PdfReader(io.BytesIO(pdf)).pages
+    assert len(sheets) == 1, f"the page prints on {len(sheets)} sheets"
+    width_mm, height_mm = (float(v) * 25.4 / 72 for v in sheets[0].mediabox.upper_right)
+    assert (round(width_mm), round(height_mm)) == (210, 297), f"printed on {width_mm:.0f} x {height_mm:.0f} mm, not A4"
 
 
 def test_the_first_tab_offers_a_visible_skip_link_to_the_content(open_page, work):
