@@ -274,6 +274,8 @@ def safe_config_path(folder: str, name: str) -> str:
     shown = os.path.join(folder, name)
     why = is_unsafe_spelling(name)
     if why:
+        # The spelling rules speak of portfolios; here the file is named by the programme's side.
+        why = why.replace("paths must stay inside the portfolio folder", f"name a file in {folder} or below it")
         raise _refuse(shown, f"{os.path.basename(shown) or name} {why}")
     folder_real = os.path.realpath(folder)
     real = os.path.realpath(os.path.join(folder_real, name))
