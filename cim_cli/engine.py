@@ -220,6 +220,7 @@ def check_portfolio(portfolio: Portfolio, programme: Programme, path: str | None
         findings=tuple(findings),
         activities=tuple(summaries),
         missing_headings=tuple(missing),
+        close_headings=tuple((wanted, heading.line) for wanted, heading in headings.close) if headings else (),
         next_step=step,
         programme=programme.ref,
         extra=extra,

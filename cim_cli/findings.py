@@ -155,6 +155,9 @@ class PortfolioResult:
     # whose date a signed record carries (approvals); cim stats derives the
     # earlier ones from the activities' dates when a stage is missing here.
     stage_dates: dict = field(default_factory=dict)
+    # Missing headings the report has a near miss for: (required, line of the
+    # report's heading that is close to it).
+    close_headings: tuple[tuple[str, int], ...] = ()
 
     @property
     def errors(self) -> int:

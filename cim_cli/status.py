@@ -31,6 +31,7 @@ def status_dict(result: PortfolioResult, programme: Programme) -> dict:
             "min_words": programme.report["min_words"],
             "max_words": programme.report["max_words"],
             "missing_headings": list(result.missing_headings),
+            "close_headings": [{"heading": h, "line": line} for h, line in result.close_headings],
         },
         "approvals": result.extra.get("approvals", []),
         "trust": result.extra.get("trust"),
@@ -82,7 +83,11 @@ def render_status(result: PortfolioResult, programme: Programme, out: TextIO, *,
     else:
         rep = programme.report
         console.print(f"Report: {result.report_words} words (needs {rep['min_words']}-{rep['max_words']})")
+        close = dict(result.close_headings)
         for heading in result.missing_headings:
+            if heading in close:
+                console.print(f"  heading at line {close[heading]} is close to: {safe(heading)} (make it match)")
+                continue
             console.print(f"  missing heading: {safe(heading)}")
     approvals = result.extra.get("approvals") or []
     if approvals:

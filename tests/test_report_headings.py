@@ -107,3 +107,19 @@ def test_next_step_names_the_heading_to_change(make_portfolio) -> None:
     assert step == f"Change the heading at line 7 of report.md to '{QUESTIONS[0]}'."
     step = next_step("ready-for-review", [], [QUESTIONS[0]], 600, 0, default_programme(), HeadingMatch((QUESTIONS[0],), ()))
     assert step == f"Add the missing heading '{QUESTIONS[0]}' to report.md."
+
+
+def test_status_shows_a_near_miss_as_a_heading_to_change(make_portfolio) -> None:
+    import io
+
+    from cim_cli.status import render_status, status_dict
+
+    typo = QUESTIONS[0][:10] + QUESTIONS[0][11:]
+    path = make_portfolio({**complete_activity("cafe"), "report.md": _report([SUMMARY, typo, *QUESTIONS[1:]])})
+    result = result_of(path)
+    assert result.close_headings == ((QUESTIONS[0], 7),)
+    out = io.StringIO()
+    render_status(result, default_programme(), out)
+    assert f"heading at line 7 is close to: {QUESTIONS[0]} (make it match)" in out.getvalue()
+    assert "missing heading" not in out.getvalue()
+    assert status_dict(result, default_programme())["report"]["close_headings"] == [{"heading": QUESTIONS[0], "line": 7}]
