@@ -282,3 +282,13 @@ def test_formal_activity_needs_more_words_in_status_and_the_setting_applies(make
     assert result_of(path, load_programme(str(off))).activities[0].counts
     (path / "reflections" / "vx.md").write_text("# R\n\n" + " ".join(["word"] * 150))
     assert result_of(path).activities[0].counts
+
+
+def test_evidence_digest_allows_line_endings_git_converted(make_portfolio):
+    """A text evidence file checked out with CRLF (core.autocrlf) is the file that was recorded."""
+    lf = b"Attendance list\nsigned: yes\n"
+    path = make_portfolio({**complete_activity("cafe"), "evidence/cafe/list.txt": lf.replace(b"\n", b"\r\n")})
+    (path / A).write_text(activity_yaml("cafe", evidence=f"\n  - path: evidence/cafe/list.txt\n    sha256: {hashlib.sha256(lf).hexdigest()}"))
+    assert [f for f in findings_of(path) if f[0] == "evidence-digest"] == []
+    (path / "evidence" / "cafe" / "list.txt").write_bytes(b"Attendance list\r\nsigned: no\r\n")
+    assert ("evidence-digest", A, 8) in findings_of(path)

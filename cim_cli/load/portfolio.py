@@ -42,6 +42,8 @@ DIARY_DIR = "diary"
 EVIDENCE_DIR = "evidence"
 
 _YAML_SUFFIXES = (".yaml", ".yml")
+# Evidence up to this size is also compared with its other line endings (see _Loader.digest).
+_LINE_ENDING_CHECK_BYTES = 16 * 1024 * 1024
 _REMOTE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")  # http:, https:, data:, mailto: ...
 
 
@@ -170,13 +172,29 @@ class _Loader:
         return FileRef(text, where.status, referrer, pos[0], pos[1], what, where.reason, where.size, where.real)
 
     def digest(self, ref: FileRef, recorded: str | None) -> str | None:
-        """The file's SHA-256 now, when one was recorded to compare with (tampering shows)."""
+        """The file's SHA-256 now, when one was recorded to compare with (tampering shows).
+
+        A text file that git checked out with other line endings (``core.autocrlf``)
+        than it had when it was recorded is the same evidence: when its CRLF or LF
+        spelling has the recorded digest, that digest is returned.
+        """
         if recorded is None or ref.status != OK:
             return None
+        where = self.source.resolve(ref.path)
         try:
-            return self.source.sha256(self.source.resolve(ref.path))
+            actual = self.source.sha256(where)
+            if actual == recorded.lower() or (where.size or 0) > _LINE_ENDING_CHECK_BYTES:
+                return actual
+            data = self.source.read_bytes(where, _LINE_ENDING_CHECK_BYTES)
         except (files.ReadError, OSError):
             return None
+        if b"\0" not in data:  # text, as git judges it: line endings may have been converted
+            import hashlib
+
+            lf = data.replace(b"\r\n", b"\n")
+            if recorded.lower() in (hashlib.sha256(lf).hexdigest(), hashlib.sha256(lf.replace(b"\n", b"\r\n")).hexdigest()):
+                return recorded.lower()
+        return actual
 
     def activity(self, slug: str, rel: str) -> Activity:
         record = self.yaml(rel)
