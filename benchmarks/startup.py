@@ -21,7 +21,8 @@ depend on the machine's load at all (slow: a few seconds per command).
 
 cim's own modules are byte-compiled first, as ``pip install`` does: a fresh
 checkout with PYTHONDONTWRITEBYTECODE set would otherwise measure the
-compiler. Writes the table to benchmarks/startup.md.
+compiler. Writes the table to benchmarks/startup.md, keeping the sections
+written by hand below it.
 """
 
 from __future__ import annotations
@@ -120,7 +121,12 @@ def main() -> int:
             line += f" {count / 1e6:.0f} | {count / floor[3]:.2f} |" if count and floor[3] else " - | - |"
         lines.append(line)
     text = "\n".join(lines) + "\n"
-    (HERE / "startup.md").write_text(text, encoding="utf-8")
+    # Sections after the table ("## ..."), written by hand, are kept.
+    previous = HERE / "startup.md"
+    kept = previous.read_text(encoding="utf-8").partition("\n## ") if previous.exists() else ("", "", "")
+    if kept[1]:
+        text += "\n## " + kept[2]
+    previous.write_text(text, encoding="utf-8")
     print(text)
     return 0
 

@@ -328,21 +328,20 @@ _FAST_PICKLING = False
 def _fast_pickling() -> None:
     """Pickle results as (class, field values): half the time of the dataclass default.
 
-    A frozen, slotted dataclass pickles through ``__getstate__``/``__setstate__``,
-    which look up ``dataclasses.fields()`` for every object; the profile of a
+    A frozen, slotted dataclass pickled through ``__getstate__``/``__setstate__``,
+    which looked up ``dataclasses.fields()`` for every object; the profile of a
     pool showed that (about 25 us per result each way) as the largest cost the
     pool adds. Registered on multiprocessing's own pickler only.
     """
     global _FAST_PICKLING
     if _FAST_PICKLING:
         return
-    import dataclasses
     from multiprocessing.reduction import ForkingPickler
 
     from cim_cli.findings import ActivitySummary
 
     for cls in (PortfolioResult, Finding, ActivitySummary):
-        names = tuple(f.name for f in dataclasses.fields(cls))
+        names = cls.__slots__
 
         def reduce(obj, cls=cls, names=names):
             return cls, tuple([getattr(obj, name) for name in names])

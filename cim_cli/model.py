@@ -8,8 +8,9 @@ findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
+
+from cim_cli.record import Record
 
 if TYPE_CHECKING:  # pragma: no cover - the model never reads; the trust layer reads through this handle
     from cim_cli.load.source import Source
@@ -20,9 +21,10 @@ MISSING = "missing"
 UNSAFE = "unsafe"  # absolute, contains '..', or resolves outside the portfolio
 NOT_REGULAR = "not-regular"  # a folder, FIFO, device, socket
 
+_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
-@dataclass(frozen=True, slots=True)
-class LoadProblem:
+
+class LoadProblem(Record):
     """A problem met while reading a file; ``rule`` names the rule that reports it."""
 
     rule: str
@@ -31,9 +33,24 @@ class LoadProblem:
     column: int | None
     message: str
 
+    __slots__ = ('rule', 'file', 'line', 'column', 'message')
 
-@dataclass(frozen=True, slots=True)
-class SourceMap:
+    def __init__(
+        self,
+        rule: str,
+        file: str,
+        line: int | None,
+        column: int | None,
+        message: str,
+    ) -> None:
+        _set(self, 'rule', rule)
+        _set(self, 'file', file)
+        _set(self, 'line', line)
+        _set(self, 'column', column)
+        _set(self, 'message', message)
+
+
+class SourceMap(Record):
     """Where each value of a YAML document stands: path tuple -> (line, column), 1-based.
 
     A path is a tuple of mapping keys and sequence indexes, ``()`` for the root.
@@ -41,8 +58,18 @@ class SourceMap:
     about the key itself (an unknown property).
     """
 
-    values: Mapping[tuple, tuple[int, int]] = field(default_factory=dict)
-    keys: Mapping[tuple, tuple[int, int]] = field(default_factory=dict)
+    values: Mapping[tuple, tuple[int, int]]
+    keys: Mapping[tuple, tuple[int, int]]
+
+    __slots__ = ('values', 'keys')
+
+    def __init__(
+        self,
+        values: Mapping[tuple, tuple[int, int]] | None = None,
+        keys: Mapping[tuple, tuple[int, int]] | None = None,
+    ) -> None:
+        _set(self, 'values', {} if values is None else values)
+        _set(self, 'keys', {} if keys is None else keys)
 
     def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
         """Position of ``path`` or, failing that, of its nearest ancestor."""
@@ -58,18 +85,30 @@ class SourceMap:
             p = p[:-1]
 
 
-@dataclass(frozen=True, slots=True)
-class YamlDocument:
+class YamlDocument(Record):
     """A parsed YAML file. ``data`` is None when it could not be parsed."""
 
     file: str
     data: Any
     source: SourceMap
-    problems: tuple[LoadProblem, ...] = ()
+    problems: tuple[LoadProblem, ...]
+
+    __slots__ = ('file', 'data', 'source', 'problems')
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        source: SourceMap,
+        problems: tuple[LoadProblem, ...] = (),
+    ) -> None:
+        _set(self, 'file', file)
+        _set(self, 'data', data)
+        _set(self, 'source', source)
+        _set(self, 'problems', problems)
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
+class Heading(Record):
     """A markdown heading and what its section holds."""
 
     level: int
@@ -80,9 +119,24 @@ class Heading:
     paragraphs: int
     words: int  # body words in the section (not the heading's own words)
 
+    __slots__ = ('level', 'text', 'line', 'paragraphs', 'words')
 
-@dataclass(frozen=True, slots=True)
-class Link:
+    def __init__(
+        self,
+        level: int,
+        text: str,
+        line: int,
+        paragraphs: int,
+        words: int,
+    ) -> None:
+        _set(self, 'level', level)
+        _set(self, 'text', text)
+        _set(self, 'line', line)
+        _set(self, 'paragraphs', paragraphs)
+        _set(self, 'words', words)
+
+
+class Link(Record):
     """A link or image target in markdown, with its position."""
 
     target: str
@@ -90,9 +144,22 @@ class Link:
     line: int
     column: int
 
+    __slots__ = ('target', 'text', 'line', 'column')
 
-@dataclass(frozen=True, slots=True)
-class MarkdownAnalysis:
+    def __init__(
+        self,
+        target: str,
+        text: str,
+        line: int,
+        column: int,
+    ) -> None:
+        _set(self, 'target', target)
+        _set(self, 'text', text)
+        _set(self, 'line', line)
+        _set(self, 'column', column)
+
+
+class MarkdownAnalysis(Record):
     """Counts and structure of a markdown text (see :mod:`cim_cli.load.markdown`)."""
 
     words: int  # body words: paragraphs, lists, quotes, tables, link text
@@ -104,19 +171,51 @@ class MarkdownAnalysis:
     preamble_paragraphs: int
     has_front_matter: bool
 
+    __slots__ = ('words', 'heading_words', 'headings', 'images', 'links', 'preamble_paragraphs', 'has_front_matter')
 
-@dataclass(frozen=True, slots=True)
-class MarkdownDocument:
+    def __init__(
+        self,
+        words: int,
+        heading_words: int,
+        headings: tuple[Heading, ...],
+        images: tuple[Link, ...],
+        links: tuple[Link, ...],
+        preamble_paragraphs: int,
+        has_front_matter: bool,
+    ) -> None:
+        _set(self, 'words', words)
+        _set(self, 'heading_words', heading_words)
+        _set(self, 'headings', headings)
+        _set(self, 'images', images)
+        _set(self, 'links', links)
+        _set(self, 'preamble_paragraphs', preamble_paragraphs)
+        _set(self, 'has_front_matter', has_front_matter)
+
+
+class MarkdownDocument(Record):
     """A markdown file of the portfolio. ``analysis`` is None when unreadable."""
 
     file: str
     text: str | None
     analysis: MarkdownAnalysis | None
-    problems: tuple[LoadProblem, ...] = ()
+    problems: tuple[LoadProblem, ...]
+
+    __slots__ = ('file', 'text', 'analysis', 'problems')
+
+    def __init__(
+        self,
+        file: str,
+        text: str | None,
+        analysis: MarkdownAnalysis | None,
+        problems: tuple[LoadProblem, ...] = (),
+    ) -> None:
+        _set(self, 'file', file)
+        _set(self, 'text', text)
+        _set(self, 'analysis', analysis)
+        _set(self, 'problems', problems)
 
 
-@dataclass(frozen=True, slots=True)
-class FileRef:
+class FileRef(Record):
     """A path written in a record, resolved against the portfolio."""
 
     path: str  # as written
@@ -125,15 +224,38 @@ class FileRef:
     line: int | None
     column: int | None
     what: str  # "evidence", "reflection", "image"
-    reason: str = ""  # why the status is not OK, as a phrase: "does not exist"
-    size: int | None = None
+    reason: str  # why the status is not OK, as a phrase: "does not exist"
+    size: int | None
     # Where the path really leads (symbolic links followed), relative to the
     # portfolio root and '/'-separated; None unless status is OK.
-    real: str | None = None
+    real: str | None
+
+    __slots__ = ('path', 'status', 'referrer', 'line', 'column', 'what', 'reason', 'size', 'real')
+
+    def __init__(
+        self,
+        path: str,
+        status: str,
+        referrer: str,
+        line: int | None,
+        column: int | None,
+        what: str,
+        reason: str = "",
+        size: int | None = None,
+        real: str | None = None,
+    ) -> None:
+        _set(self, 'path', path)
+        _set(self, 'status', status)
+        _set(self, 'referrer', referrer)
+        _set(self, 'line', line)
+        _set(self, 'column', column)
+        _set(self, 'what', what)
+        _set(self, 'reason', reason)
+        _set(self, 'size', size)
+        _set(self, 'real', real)
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(Record):
     """One entry of an activity's ``evidence`` list."""
 
     ref: FileRef
@@ -141,12 +263,29 @@ class Evidence:
     description: str | None
     sha256: str | None  # as recorded when the evidence was added
     # SHA-256 of the file as it is now; computed only when one was recorded.
-    actual_sha256: str | None = None
-    index: int = 0  # position in the record's evidence list
+    actual_sha256: str | None
+    index: int  # position in the record's evidence list
+
+    __slots__ = ('ref', 'kind', 'description', 'sha256', 'actual_sha256', 'index')
+
+    def __init__(
+        self,
+        ref: FileRef,
+        kind: str | None,
+        description: str | None,
+        sha256: str | None,
+        actual_sha256: str | None = None,
+        index: int = 0,
+    ) -> None:
+        _set(self, 'ref', ref)
+        _set(self, 'kind', kind)
+        _set(self, 'description', description)
+        _set(self, 'sha256', sha256)
+        _set(self, 'actual_sha256', actual_sha256)
+        _set(self, 'index', index)
 
 
-@dataclass(frozen=True, slots=True)
-class Activity:
+class Activity(Record):
     """One activity record with what it refers to."""
 
     slug: str
@@ -154,6 +293,22 @@ class Activity:
     evidence: tuple[Evidence, ...]
     reflection_ref: FileRef | None
     reflection: MarkdownDocument | None
+
+    __slots__ = ('slug', 'record', 'evidence', 'reflection_ref', 'reflection')
+
+    def __init__(
+        self,
+        slug: str,
+        record: YamlDocument,
+        evidence: tuple[Evidence, ...],
+        reflection_ref: FileRef | None,
+        reflection: MarkdownDocument | None,
+    ) -> None:
+        _set(self, 'slug', slug)
+        _set(self, 'record', record)
+        _set(self, 'evidence', evidence)
+        _set(self, 'reflection_ref', reflection_ref)
+        _set(self, 'reflection', reflection)
 
     @property
     def file(self) -> str:
@@ -165,17 +320,27 @@ class Activity:
         return self.record.data if isinstance(self.record.data, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
-class LocalProgramme:
+class LocalProgramme(Record):
     """A ``programme.yaml`` found inside the portfolio: never used to judge it."""
 
     file: str  # relative to the portfolio root
     sha256: str | None  # of its bytes; None when it could not be read
-    reason: str = ""  # why it could not be read
+    reason: str  # why it could not be read
+
+    __slots__ = ('file', 'sha256', 'reason')
+
+    def __init__(
+        self,
+        file: str,
+        sha256: str | None,
+        reason: str = "",
+    ) -> None:
+        _set(self, 'file', file)
+        _set(self, 'sha256', sha256)
+        _set(self, 'reason', reason)
 
 
-@dataclass(frozen=True, slots=True)
-class Portfolio:
+class Portfolio(Record):
     """A student's portfolio folder as loaded from disk (or from a git revision)."""
 
     root: str  # as the user named it
@@ -185,13 +350,39 @@ class Portfolio:
     report_images: tuple[FileRef, ...]
     diary: tuple[MarkdownDocument, ...]
     # Problems not tied to one record: unreadable folders, unsafe entries.
-    problems: tuple[LoadProblem, ...] = ()
+    problems: tuple[LoadProblem, ...]
     # A programme file the student keeps in the portfolio (rule programme-in-portfolio).
-    local_programme: LocalProgramme | None = None
+    local_programme: LocalProgramme | None
     # Where the files were read from (a cim_cli.load.source.Source: a folder, or a git tree at --rev).
     # Read-only, for the trust layer alone: how it reads the signed records and digests the files
     # they cover, so that --rev judges them as committed. Checks never use it. None: the folder at root.
-    files: "Source | None" = field(default=None, compare=False, repr=False)
+    files: "Source | None"
+
+    __slots__ = ('root', 'student', 'activities', 'report', 'report_images', 'diary', 'problems', 'local_programme', 'files')
+    _compare = ('root', 'student', 'activities', 'report', 'report_images', 'diary', 'problems', 'local_programme',)
+    _repr = ('root', 'student', 'activities', 'report', 'report_images', 'diary', 'problems', 'local_programme',)
+
+    def __init__(
+        self,
+        root: str,
+        student: YamlDocument,
+        activities: tuple[Activity, ...],
+        report: MarkdownDocument | None,
+        report_images: tuple[FileRef, ...],
+        diary: tuple[MarkdownDocument, ...],
+        problems: tuple[LoadProblem, ...] = (),
+        local_programme: LocalProgramme | None = None,
+        files: "Source | None" = None,
+    ) -> None:
+        _set(self, 'root', root)
+        _set(self, 'student', student)
+        _set(self, 'activities', activities)
+        _set(self, 'report', report)
+        _set(self, 'report_images', report_images)
+        _set(self, 'diary', diary)
+        _set(self, 'problems', problems)
+        _set(self, 'local_programme', local_programme)
+        _set(self, 'files', files)
 
     @property
     def student_data(self) -> Mapping[str, Any]:

@@ -19,14 +19,13 @@ path and SHA-256 (:attr:`Programme.ref`).
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from typing import Any
 
 from cim_cli.findings import ProgrammeRef
 from cim_cli.model import LoadProblem
+from cim_cli.record import Record
 
 PROGRAMME_FILE = "programme.yaml"
 BUILTIN = "built-in"
@@ -105,14 +104,21 @@ class ProgrammeError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Programme:
+class Programme(Record):
     """A loaded programme: the merged settings and the file they came from."""
 
     data: dict
     source: str  # path of the file as found or given, or "built-in"
-    path: str | None = None  # absolute path of the file; None for the built-in default
-    sha256: str | None = None  # of the file's exact bytes; None for the built-in default
+    path: str | None  # absolute path of the file; None for the built-in default
+    sha256: str | None  # of the file's exact bytes; None for the built-in default
+
+    __slots__ = ("data", "source", "path", "sha256")
+
+    def __init__(self, data: dict, source: str, path: str | None = None, sha256: str | None = None) -> None:
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "sha256", sha256)
 
     @property
     def folder(self) -> str | None:
@@ -201,6 +207,8 @@ def _read_programme(path: str) -> tuple[dict | None, list[LoadProblem], str | No
     name = os.path.basename(path)
     try:
         raw = files.read_bytes(path, files.MAX_YAML_BYTES)
+        import hashlib  # here, not at the top: its OpenSSL import costs every command's start-up
+
         digest = hashlib.sha256(raw).hexdigest()
         text = files.decode_text(raw)
     except files.ReadError as exc:

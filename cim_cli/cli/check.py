@@ -74,12 +74,22 @@ def validate(
     from cim_cli.load.portfolio import load_portfolio
     from cim_cli.programme import ProgrammeError
     from cim_cli.reporters import make_reporter, run_context
-    from cim_cli.revision import RevisionError, sources
 
     if rev is None:
         portfolios = [portfolio_argument(path) for path in portfolios or [None]]
     elif not portfolios:
         portfolios = [portfolio_argument(None)]
+    # The git machinery (cim_cli.revision) is imported only for --rev: start-up matters here.
+    revision_errors: tuple[type[Exception], ...] = ()
+    if rev is None:
+        from contextlib import nullcontext
+
+        sourced = nullcontext([(path, path) for path in portfolios])
+    else:
+        from cim_cli.revision import RevisionError, sources
+
+        sourced = sources(portfolios, rev)
+        revision_errors = (RevisionError,)
     resolver = programme_resolver_or_exit(programme)
     try:
         progs = [resolver.for_portfolio(path) for path in portfolios]
@@ -88,7 +98,7 @@ def validate(
     results = []
     try:
         # With --rev, each portfolio is read from a temporary copy of the commit; results keep its path.
-        with sources(portfolios, rev) as pairs, output(out, whole=fmt.whole) as stream:
+        with sourced as pairs, output(out, whole=fmt.whole) as stream:
             context = run_context(__version__, progs, rule_infos(), color=use_colour(stream), csv_delimiter=delimiter.value)
             reporter = make_reporter(fmt.value, stream, context)
             for (path, load), prog in zip(pairs, progs):
@@ -96,7 +106,7 @@ def validate(
                 reporter.add(result)
                 results.append(result)
             reporter.end()
-    except RevisionError as exc:
+    except revision_errors as exc:
         raise fail(str(exc)) from None
     raise typer.Exit(exit_code(results, strict=strict, require=require))
 

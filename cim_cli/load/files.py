@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 from typing import Callable
 
 from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
+from cim_cli.record import Record
+
+_set = object.__setattr__  # how a frozen Record sets its fields in __init__
+
 
 # Caps on what cim reads. A portfolio's YAML records are small; reports and
 # reflections are a few thousand words (256 KiB is about 40,000). Anything
@@ -27,17 +30,32 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 _BOM = b"\xef\xbb\xbf"
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
+class Resolved(Record):
     """Outcome of resolving a portfolio-relative path."""
 
     status: str  # OK, MISSING, UNSAFE, NOT_REGULAR
     path: str | None  # absolute filesystem path when status is OK (a git object id for a tree source)
-    reason: str = ""
-    size: int | None = None
+    reason: str
+    size: int | None
     # Where the path really leads (symbolic links followed), relative to the
     # portfolio root and '/'-separated, when status is OK.
-    real: str | None = None
+    real: str | None
+
+    __slots__ = ('status', 'path', 'reason', 'size', 'real')
+
+    def __init__(
+        self,
+        status: str,
+        path: str | None,
+        reason: str = "",
+        size: int | None = None,
+        real: str | None = None,
+    ) -> None:
+        _set(self, 'status', status)
+        _set(self, 'path', path)
+        _set(self, 'reason', reason)
+        _set(self, 'size', size)
+        _set(self, 'real', real)
 
 
 def is_unsafe_spelling(rel: str) -> str:

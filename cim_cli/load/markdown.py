@@ -85,6 +85,26 @@ from bisect import bisect_right
 
 from cim_cli.model import Heading, Link, MarkdownAnalysis
 
+
+class _Lazy:
+    """A regular expression compiled on first use, then as fast as the compiled one.
+
+    The parser's thirty-odd patterns cost some 40 million instructions to
+    compile at import; a portfolio whose markdown never has a table, an HTML
+    comment or an ideograph never needs theirs. The first attribute looked up
+    (``match``, ``sub``...) compiles the pattern and is stored on the
+    instance, so later calls go straight to the compiled pattern's method.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name: str):
+        value = getattr(re.compile(*self._args), name)
+        setattr(self, name, value)
+        return value
+
+
 __all__ = ["HIDDEN_ELEMENTS", "analyze", "count_visible_words", "count_words", "visible_text"]
 
 
@@ -142,8 +162,8 @@ _ASCII_ROLES = "".join(
 )
 # Joints that glue two runs of letters or digits into one word. Each pattern
 # starts with a literal, which the regex engine skips to at C speed.
-_LETTER_JOINT = re.compile(r"-(?<=a-)(?=a)")
-_NUMBER_JOINT = re.compile(r"\.(?<=0\.)(?=0)")
+_LETTER_JOINT = _Lazy(r"-(?<=a-)(?=a)")
+_NUMBER_JOINT = _Lazy(r"\.(?<=0\.)(?=0)")
 # Typographic punctuation that word processors put into otherwise ASCII text,
 # and an ASCII character with the same role in word_pattern(), so that such text still
 # takes the fast path.
@@ -170,7 +190,7 @@ _FORMAT_CHARACTERS = (
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
 )
-_INVISIBLE = re.compile(f"[{_FORMAT_CHARACTERS}]+")
+_INVISIBLE = _Lazy(f"[{_FORMAT_CHARACTERS}]+")
 
 
 def visible_text(text: str) -> str:
@@ -197,7 +217,7 @@ def _ascii_stand_in(text: str) -> str | None:
     return text.translate(table)
 
 
-_IDEOGRAPH = re.compile(f"[{_CJK}]")
+_IDEOGRAPH = _Lazy(f"[{_CJK}]")
 
 
 def count_words(text: str) -> int:
@@ -235,21 +255,21 @@ def count_visible_words(text: str) -> int:
 # ------------------------------------------------------------- block syntax
 # These match a line from its first non-blank character ("rest" below).
 
-_ATX = re.compile(r"(#{1,6})(?:[ \t]+|$)")
-_FENCE_OPEN = re.compile(r"`{3,}(?=[^`]*$)|~{3,}")  # a backtick fence's info string has no backtick
-_FENCE_CLOSE = re.compile(r"(?:`{3,}|~{3,})[ \t]*$")
-_THEMATIC_BREAK = re.compile(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)[ \t]*$")
-_LIST_ITEM = re.compile(r"(?:[-+*]|(\d{1,9})[.)])(?:[ \t]|$)")
+_ATX = _Lazy(r"(#{1,6})(?:[ \t]+|$)")
+_FENCE_OPEN = _Lazy(r"`{3,}(?=[^`]*$)|~{3,}")  # a backtick fence's info string has no backtick
+_FENCE_CLOSE = _Lazy(r"(?:`{3,}|~{3,})[ \t]*$")
+_THEMATIC_BREAK = _Lazy(r"([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_SETEXT_UNDERLINE = _Lazy(r"(?:=+|-+)[ \t]*$")
+_LIST_ITEM = _Lazy(r"(?:[-+*]|(\d{1,9})[.)])(?:[ \t]|$)")
 # Container markup in front of the text of a list or quote line: any nesting
 # of ">" and list markers, then a task-list box.
-_CONTAINER_PREFIX = re.compile(r"(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)|>[ \t]?)*(?:\[[ xX]\](?:[ \t]+|$))?")
+_CONTAINER_PREFIX = _Lazy(r"(?:(?:[-+*]|\d{1,9}[.)])(?:[ \t]+|$)|>[ \t]?)*(?:\[[ xX]\](?:[ \t]+|$))?")
 # Possessive quantifiers (*+, ++: Python 3.11) never give back what they took,
 # so that adjacent runs of blanks cannot be split in every way on a long line.
-_TABLE_DELIMITER = re.compile(r"\|?[ \t]*+:?-++:?[ \t]*+(?:\|[ \t]*+:?-++:?[ \t]*+)*+\|?[ \t]*+$")
+_TABLE_DELIMITER = _Lazy(r"\|?[ \t]*+:?-++:?[ \t]*+(?:\|[ \t]*+:?-++:?[ \t]*+)*+\|?[ \t]*+$")
 # A reference definition: [label]: destination "optional title". Labels
 # starting with "^" are footnotes, which are text.
-_REFERENCE_DEFINITION = re.compile(
+_REFERENCE_DEFINITION = _Lazy(
     r"\[(?!\^)((?:[^\[\]\\]|\\.){1,999})\]:[ \t]*(<[^<>]*>|\S+)"
     r"""(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^()]*\)))?[ \t]*$"""
 )
@@ -269,7 +289,7 @@ _RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "iframe", "noscri
 # An HTML comment's opener, or a whole start tag of a hidden element (on one
 # line). Possessive quantifiers keep a long run of attributes or blanks linear.
 _ATTRIBUTES = r"""(?:\s++[A-Za-z_:][\w.:-]*+(?:\s*+=\s*+(?:[^\s"'=<>`]++|'[^']*+'|"[^"]*+"))?+)*+\s*+(/?)>"""
-_HIDDEN_OPEN = re.compile(r"<(?:!--|(" + "|".join(sorted(HIDDEN_ELEMENTS)) + r")(?![\w-])" + _ATTRIBUTES + ")", re.IGNORECASE)
+_HIDDEN_OPEN = _Lazy(r"<(?:!--|(" + "|".join(sorted(HIDDEN_ELEMENTS)) + r")(?![\w-])" + _ATTRIBUTES + ")", re.IGNORECASE)
 # Start and end tags of one hidden element, to find where it ends.
 
 
@@ -280,8 +300,8 @@ def _hidden_tags(name: str) -> re.Pattern[str]:
 
 # ------------------------------------------------------------ inline syntax
 
-_BACKTICKS = re.compile(r"`+")
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_BACKTICKS = _Lazy(r"`+")
+_ESCAPE = _Lazy(r"\\([!-/:-@\[-`{-~])")
 # Link text holds no brackets; a destination may hold one level of balanced
 # parentheses, as Wikipedia URLs do; titles stay on one line.
 # Every quantifier is possessive: the blanks before a destination, after it
@@ -293,18 +313,18 @@ _LINK_BODY = (
     r"""(?:[ \t\n]++(?:"[^"\n]*+"|'[^'\n]*+'|\([^()\n]*+\)))?[ \t\n]*+\)"""
     r"|\[([^\[\]]*+)\])?"
 )
-_IMAGE = re.compile("!" + _LINK_BODY)
-_LINK = re.compile(_LINK_BODY)
-_HTML = re.compile(
+_IMAGE = _Lazy("!" + _LINK_BODY)
+_LINK = _Lazy(_LINK_BODY)
+_HTML = _Lazy(
     r"<(?:([A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>"  # autolink
     r"|(/?)([A-Za-z][A-Za-z0-9-]*)"  # or a tag with its attributes
     r"((?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^'<>]*'|\"[^\"<>]*\"))?)*)\s*/?>)"
 )
-_HTML_ATTRIBUTE = re.compile(r"""([A-Za-z_:][\w.:-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
-_BARE_URL = re.compile(r"\b(?:https?://|www\.)\S+")
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_HTML_ATTRIBUTE = _Lazy(r"""([A-Za-z_:][\w.:-]*)\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+)""")
+_BARE_URL = _Lazy(r"\b(?:https?://|www\.)\S+")
+_ENTITY = _Lazy(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Emphasis and strikethrough markers, except "_" or "*" inside a word (snake_case).
-_EMPHASIS = re.compile(r"~~+|(?<![^\W_])[*_]+|[*_]+(?![^\W_])")
+_EMPHASIS = _Lazy(r"~~+|(?<![^\W_])[*_]+|[*_]+(?![^\W_])")
 
 # Escaped characters and the text of code spans kept in headings must not be
 # read as markup by the later passes. They are swapped for private-use

@@ -19,9 +19,12 @@ two headings for one question.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 
 from cim_cli.model import Heading, MarkdownAnalysis
+from cim_cli.record import Record
+
+_set = object.__setattr__  # how a frozen Record sets its fields in __init__
+
 
 __all__ = ["CLOSE_RATIO", "HeadingMatch", "match_headings", "normalise_heading", "report_words", "required_headings"]
 
@@ -71,8 +74,7 @@ def report_words(analysis: MarkdownAnalysis, programme) -> int:
     return analysis.words + extra
 
 
-@dataclass(frozen=True, slots=True)
-class HeadingMatch:
+class HeadingMatch(Record):
     """How a report's headings meet the programme's required ones."""
 
     # Required headings with no heading of the same normalised text, in the
@@ -81,6 +83,16 @@ class HeadingMatch:
     # (required heading, the report's heading close to it), for those of
     # ``missing`` that a heading of the report nearly matches.
     close: tuple[tuple[str, Heading], ...]
+
+    __slots__ = ('missing', 'close')
+
+    def __init__(
+        self,
+        missing: tuple[str, ...],
+        close: tuple[tuple[str, Heading], ...],
+    ) -> None:
+        _set(self, 'missing', missing)
+        _set(self, 'close', close)
 
     def close_to(self, required: str) -> Heading | None:
         """The report's heading close to ``required``, if there is one."""

@@ -29,11 +29,14 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from cim_cli.load import files
 from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
+from cim_cli.record import Record
+
+_set = object.__setattr__  # how a frozen Record sets its fields in __init__
+
 
 # A listing that exists but could not be read (permissions): its reason says why.
 UNREADABLE = "unreadable"
@@ -54,13 +57,24 @@ _PREFETCH_BYTES = 1024 * 1024
 _TEXT_SUFFIXES = (".yaml", ".yml", ".md")
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(Record):
     """The names in a portfolio folder, or why there are none."""
 
     status: str  # OK, MISSING, UNSAFE, NOT_REGULAR (not a folder), UNREADABLE
-    names: tuple[str, ...] = ()
-    reason: str = ""
+    names: tuple[str, ...]
+    reason: str
+
+    __slots__ = ('status', 'names', 'reason')
+
+    def __init__(
+        self,
+        status: str,
+        names: tuple[str, ...] = (),
+        reason: str = "",
+    ) -> None:
+        _set(self, 'status', status)
+        _set(self, 'names', names)
+        _set(self, 'reason', reason)
 
 
 class Source:
@@ -201,14 +215,27 @@ class _Outside(Exception):
     """A path whose folders lead outside the portfolio."""
 
 
-@dataclass(frozen=True, slots=True)
-class Blob:
+class Blob(Record):
     """A tree entry below a portfolio: git mode, kind (blob/tree/commit), object id, size."""
 
     mode: int
     kind: str
     oid: str
     size: int
+
+    __slots__ = ('mode', 'kind', 'oid', 'size')
+
+    def __init__(
+        self,
+        mode: int,
+        kind: str,
+        oid: str,
+        size: int,
+    ) -> None:
+        _set(self, 'mode', mode)
+        _set(self, 'kind', kind)
+        _set(self, 'oid', oid)
+        _set(self, 'size', size)
 
 
 class GitTreeSource(Source):

@@ -13,10 +13,13 @@ write text with ``ensure_ascii=False`` so names reach the stream's handler.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from typing import Mapping, Sequence, TextIO
 
 from cim_cli.findings import BUILTIN_PROGRAMME, PortfolioResult, ProgrammeRef
+from cim_cli.record import Record
+
+_set = object.__setattr__  # how a frozen Record sets its fields in __init__
+
 
 # format name -> module in this package that defines ``Reporter``.
 FORMATS: dict[str, str] = {
@@ -30,8 +33,7 @@ FORMATS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
+class RuleInfo(Record):
     """What reporters may say about a rule (SARIF rule metadata, docs)."""
 
     id: str
@@ -39,9 +41,22 @@ class RuleInfo:
     summary: str  # first line of the rule's docstring
     doc: str  # the whole docstring
 
+    __slots__ = ('id', 'severity', 'summary', 'doc')
 
-@dataclass(frozen=True, slots=True)
-class ReportContext:
+    def __init__(
+        self,
+        id: str,
+        severity: str,
+        summary: str,
+        doc: str,
+    ) -> None:
+        _set(self, 'id', id)
+        _set(self, 'severity', severity)
+        _set(self, 'summary', summary)
+        _set(self, 'doc', doc)
+
+
+class ReportContext(Record):
     """What a whole run shares: version, programmes and rule metadata.
 
     ``programmes`` lists every programme file that judges a portfolio of the
@@ -54,12 +69,32 @@ class ReportContext:
     cim_version: str
     programme: str  # path of the one programme file, "built-in", or "per portfolio" when several
     programme_title: str
-    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+    rules: Mapping[str, RuleInfo]
     # Whether the stream is a terminal that may show colour.
-    color: bool = False
-    programmes: tuple[ProgrammeRef, ...] = ()
+    color: bool
+    programmes: tuple[ProgrammeRef, ...]
     # CSV field separator: ',' or ';' (what Excel expects in most European locales).
-    csv_delimiter: str = ","
+    csv_delimiter: str
+
+    __slots__ = ('cim_version', 'programme', 'programme_title', 'rules', 'color', 'programmes', 'csv_delimiter')
+
+    def __init__(
+        self,
+        cim_version: str,
+        programme: str,
+        programme_title: str,
+        rules: Mapping[str, RuleInfo] | None = None,
+        color: bool = False,
+        programmes: tuple[ProgrammeRef, ...] = (),
+        csv_delimiter: str = ",",
+    ) -> None:
+        _set(self, 'cim_version', cim_version)
+        _set(self, 'programme', programme)
+        _set(self, 'programme_title', programme_title)
+        _set(self, 'rules', {} if rules is None else rules)
+        _set(self, 'color', color)
+        _set(self, 'programmes', programmes)
+        _set(self, 'csv_delimiter', csv_delimiter)
 
     @property
     def single_programme(self) -> ProgrammeRef | None:
