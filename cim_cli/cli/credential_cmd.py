@@ -27,9 +27,12 @@ def certify_command(
     programme: Optional[str] = programme_option(),
     trust: Optional[str] = typer.Option(None, "--trust", metavar="FILE", help=TRUST_HELP),
 ) -> None:
-    """Issue the certificate of a portfolio that has presented: an Open Badges 3.0 credential
-    (credentials/ID.json, signed eddsa-rdfc-2022 with the issuer's did:key) with its certificate
-    as HTML and PDF/A-3 (the credential attached, a QR code to verify it)."""
+    """Issue the certificate of a portfolio that has presented (Open Badges 3.0, HTML and PDF).
+
+    Writes credentials/ID.json, an Open Badges 3.0 credential signed
+    eddsa-rdfc-2022 with the issuer's did:key, and its certificate as HTML and
+    PDF/A-3 (the credential attached, a QR code to verify it).
+    """
     # One way to find the portfolio, the trust list and the key: the ones cim approve uses.
     from cim_cli.cli.trust_cmd import _load_key, _trust_for
     from cim_cli.trust.certify import CertifyError, certify
