@@ -112,3 +112,12 @@ def test_cohort_needs_a_folder_and_a_cohort_format(cohort, tmp_path):
 def test_single_portfolio_export_unchanged(tmp_path):
     result = invoke("export", str(EXAMPLES / "ready-ada"), "-f", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)["student"]["student_id"] == "ada-2023-0142"
+
+
+def test_the_administrators_guide_cohort_export(tmp_path, monkeypatch):
+    """docs/administrators.md: cim export example-portfolios --format html -o summaries."""
+    monkeypatch.chdir(EXAMPLES.parent)
+    out = tmp_path / "summaries"
+    assert invoke("export", "example-portfolios", "--format", "html", "-o", str(out)).exit_code == 0
+    pages = sorted(p.name for p in out.glob("*.html"))
+    assert "index.html" in pages and len(pages) == 5  # the index and the four examples
