@@ -11,7 +11,6 @@ from typing import Literal
 
 from cim_cli.record import Record
 
-_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
 
 # The two kinds of finding. An error says a file is broken (invalid YAML, a
@@ -62,21 +61,7 @@ class Problem(Record):
     message: str
     severity: Severity | None
 
-    __slots__ = ('file', 'line', 'column', 'message', 'severity')
-
-    def __init__(
-        self,
-        file: str,
-        line: int | None,
-        column: int | None,
-        message: str,
-        severity: Severity | None = None,
-    ) -> None:
-        _set(self, 'file', file)
-        _set(self, 'line', line)
-        _set(self, 'column', column)
-        _set(self, 'message', message)
-        _set(self, 'severity', severity)
+    _defaults = {'severity': None}
 
 
 class Finding(Record):
@@ -88,24 +73,6 @@ class Finding(Record):
     line: int | None
     column: int | None
     message: str
-
-    __slots__ = ('rule', 'severity', 'file', 'line', 'column', 'message')
-
-    def __init__(
-        self,
-        rule: str,
-        severity: Severity,
-        file: str,
-        line: int | None,
-        column: int | None,
-        message: str,
-    ) -> None:
-        _set(self, 'rule', rule)
-        _set(self, 'severity', severity)
-        _set(self, 'file', file)
-        _set(self, 'line', line)
-        _set(self, 'column', column)
-        _set(self, 'message', message)
 
     def sort_key(self) -> tuple:
         return (self.file, self.line or 0, self.column or 0, self.rule, self.message)
@@ -144,41 +111,7 @@ class ActivitySummary(Record):
     # ECTS credits the record claims (None when absent or not a finite number >= 0).
     credits: float | None
 
-    __slots__ = ('slug', 'file', 'title', 'category', 'location', 'country', 'start', 'end', 'engagements', 'evidence_files', 'reflection_words', 'counts', 'lacks', 'broken', 'credits')
-
-    def __init__(
-        self,
-        slug: str,
-        file: str,
-        title: str | None,
-        category: str | None,
-        location: str | None,
-        country: str | None,
-        start: str | None,
-        end: str | None,
-        engagements: int,
-        evidence_files: int,
-        reflection_words: int | None,
-        counts: bool,
-        lacks: tuple[str, ...] = (),
-        broken: str | None = None,
-        credits: float | None = None,
-    ) -> None:
-        _set(self, 'slug', slug)
-        _set(self, 'file', file)
-        _set(self, 'title', title)
-        _set(self, 'category', category)
-        _set(self, 'location', location)
-        _set(self, 'country', country)
-        _set(self, 'start', start)
-        _set(self, 'end', end)
-        _set(self, 'engagements', engagements)
-        _set(self, 'evidence_files', evidence_files)
-        _set(self, 'reflection_words', reflection_words)
-        _set(self, 'counts', counts)
-        _set(self, 'lacks', lacks)
-        _set(self, 'broken', broken)
-        _set(self, 'credits', credits)
+    _defaults = {'lacks': (), 'broken': None, 'credits': None}
 
 
 class ProgrammeRef(Record):
@@ -189,16 +122,6 @@ class ProgrammeRef(Record):
 
     path: str
     sha256: str | None
-
-    __slots__ = ('path', 'sha256')
-
-    def __init__(
-        self,
-        path: str,
-        sha256: str | None,
-    ) -> None:
-        _set(self, 'path', path)
-        _set(self, 'sha256', sha256)
 
     def as_dict(self) -> dict:
         return {"path": self.path, "sha256": self.sha256}
@@ -238,49 +161,8 @@ class PortfolioResult(Record):
     # report's heading that is close to it).
     close_headings: tuple[tuple[str, int], ...]
 
-    __slots__ = ('path', 'student_id', 'name', 'stage', 'counting_activities', 'required_activities', 'counting_home', 'counting_abroad', 'report_words', 'findings', 'activities', 'missing_headings', 'next_step', 'extra', 'programme', 'study_programme', 'registered', 'stage_dates', 'close_headings')
-
-    def __init__(
-        self,
-        path: str,
-        student_id: str | None,
-        name: str | None,
-        stage: str,
-        counting_activities: int,
-        required_activities: int,
-        counting_home: int,
-        counting_abroad: int,
-        report_words: int | None,
-        findings: tuple[Finding, ...],
-        activities: tuple[ActivitySummary, ...] = (),
-        missing_headings: tuple[str, ...] = (),
-        next_step: str = "",
-        extra: dict | None = None,
-        programme: ProgrammeRef = BUILTIN_PROGRAMME,
-        study_programme: str | None = None,
-        registered: str | None = None,
-        stage_dates: dict | None = None,
-        close_headings: tuple[tuple[str, int], ...] = (),
-    ) -> None:
-        _set(self, 'path', path)
-        _set(self, 'student_id', student_id)
-        _set(self, 'name', name)
-        _set(self, 'stage', stage)
-        _set(self, 'counting_activities', counting_activities)
-        _set(self, 'required_activities', required_activities)
-        _set(self, 'counting_home', counting_home)
-        _set(self, 'counting_abroad', counting_abroad)
-        _set(self, 'report_words', report_words)
-        _set(self, 'findings', findings)
-        _set(self, 'activities', activities)
-        _set(self, 'missing_headings', missing_headings)
-        _set(self, 'next_step', next_step)
-        _set(self, 'extra', {} if extra is None else extra)
-        _set(self, 'programme', programme)
-        _set(self, 'study_programme', study_programme)
-        _set(self, 'registered', registered)
-        _set(self, 'stage_dates', {} if stage_dates is None else stage_dates)
-        _set(self, 'close_headings', close_headings)
+    _defaults = {'activities': (), 'missing_headings': (), 'next_step': "", 'programme': BUILTIN_PROGRAMME, 'study_programme': None, 'registered': None, 'close_headings': ()}
+    _factories = {'extra': dict, 'stage_dates': dict}
 
     @property
     def errors(self) -> int:

@@ -21,7 +21,6 @@ MISSING = "missing"
 UNSAFE = "unsafe"  # absolute, contains '..', or resolves outside the portfolio
 NOT_REGULAR = "not-regular"  # a folder, FIFO, device, socket
 
-_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
 
 class LoadProblem(Record):
@@ -32,22 +31,6 @@ class LoadProblem(Record):
     line: int | None
     column: int | None
     message: str
-
-    __slots__ = ('rule', 'file', 'line', 'column', 'message')
-
-    def __init__(
-        self,
-        rule: str,
-        file: str,
-        line: int | None,
-        column: int | None,
-        message: str,
-    ) -> None:
-        _set(self, 'rule', rule)
-        _set(self, 'file', file)
-        _set(self, 'line', line)
-        _set(self, 'column', column)
-        _set(self, 'message', message)
 
 
 class SourceMap(Record):
@@ -61,15 +44,7 @@ class SourceMap(Record):
     values: Mapping[tuple, tuple[int, int]]
     keys: Mapping[tuple, tuple[int, int]]
 
-    __slots__ = ('values', 'keys')
-
-    def __init__(
-        self,
-        values: Mapping[tuple, tuple[int, int]] | None = None,
-        keys: Mapping[tuple, tuple[int, int]] | None = None,
-    ) -> None:
-        _set(self, 'values', {} if values is None else values)
-        _set(self, 'keys', {} if keys is None else keys)
+    _factories = {'values': dict, 'keys': dict}
 
     def locate(self, path: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
         """Position of ``path`` or, failing that, of its nearest ancestor."""
@@ -93,19 +68,7 @@ class YamlDocument(Record):
     source: SourceMap
     problems: tuple[LoadProblem, ...]
 
-    __slots__ = ('file', 'data', 'source', 'problems')
-
-    def __init__(
-        self,
-        file: str,
-        data: Any,
-        source: SourceMap,
-        problems: tuple[LoadProblem, ...] = (),
-    ) -> None:
-        _set(self, 'file', file)
-        _set(self, 'data', data)
-        _set(self, 'source', source)
-        _set(self, 'problems', problems)
+    _defaults = {'problems': ()}
 
 
 class Heading(Record):
@@ -119,22 +82,6 @@ class Heading(Record):
     paragraphs: int
     words: int  # body words in the section (not the heading's own words)
 
-    __slots__ = ('level', 'text', 'line', 'paragraphs', 'words')
-
-    def __init__(
-        self,
-        level: int,
-        text: str,
-        line: int,
-        paragraphs: int,
-        words: int,
-    ) -> None:
-        _set(self, 'level', level)
-        _set(self, 'text', text)
-        _set(self, 'line', line)
-        _set(self, 'paragraphs', paragraphs)
-        _set(self, 'words', words)
-
 
 class Link(Record):
     """A link or image target in markdown, with its position."""
@@ -143,20 +90,6 @@ class Link(Record):
     text: str
     line: int
     column: int
-
-    __slots__ = ('target', 'text', 'line', 'column')
-
-    def __init__(
-        self,
-        target: str,
-        text: str,
-        line: int,
-        column: int,
-    ) -> None:
-        _set(self, 'target', target)
-        _set(self, 'text', text)
-        _set(self, 'line', line)
-        _set(self, 'column', column)
 
 
 class MarkdownAnalysis(Record):
@@ -171,26 +104,6 @@ class MarkdownAnalysis(Record):
     preamble_paragraphs: int
     has_front_matter: bool
 
-    __slots__ = ('words', 'heading_words', 'headings', 'images', 'links', 'preamble_paragraphs', 'has_front_matter')
-
-    def __init__(
-        self,
-        words: int,
-        heading_words: int,
-        headings: tuple[Heading, ...],
-        images: tuple[Link, ...],
-        links: tuple[Link, ...],
-        preamble_paragraphs: int,
-        has_front_matter: bool,
-    ) -> None:
-        _set(self, 'words', words)
-        _set(self, 'heading_words', heading_words)
-        _set(self, 'headings', headings)
-        _set(self, 'images', images)
-        _set(self, 'links', links)
-        _set(self, 'preamble_paragraphs', preamble_paragraphs)
-        _set(self, 'has_front_matter', has_front_matter)
-
 
 class MarkdownDocument(Record):
     """A markdown file of the portfolio. ``analysis`` is None when unreadable."""
@@ -200,19 +113,7 @@ class MarkdownDocument(Record):
     analysis: MarkdownAnalysis | None
     problems: tuple[LoadProblem, ...]
 
-    __slots__ = ('file', 'text', 'analysis', 'problems')
-
-    def __init__(
-        self,
-        file: str,
-        text: str | None,
-        analysis: MarkdownAnalysis | None,
-        problems: tuple[LoadProblem, ...] = (),
-    ) -> None:
-        _set(self, 'file', file)
-        _set(self, 'text', text)
-        _set(self, 'analysis', analysis)
-        _set(self, 'problems', problems)
+    _defaults = {'problems': ()}
 
 
 class FileRef(Record):
@@ -230,29 +131,7 @@ class FileRef(Record):
     # portfolio root and '/'-separated; None unless status is OK.
     real: str | None
 
-    __slots__ = ('path', 'status', 'referrer', 'line', 'column', 'what', 'reason', 'size', 'real')
-
-    def __init__(
-        self,
-        path: str,
-        status: str,
-        referrer: str,
-        line: int | None,
-        column: int | None,
-        what: str,
-        reason: str = "",
-        size: int | None = None,
-        real: str | None = None,
-    ) -> None:
-        _set(self, 'path', path)
-        _set(self, 'status', status)
-        _set(self, 'referrer', referrer)
-        _set(self, 'line', line)
-        _set(self, 'column', column)
-        _set(self, 'what', what)
-        _set(self, 'reason', reason)
-        _set(self, 'size', size)
-        _set(self, 'real', real)
+    _defaults = {'reason': "", 'size': None, 'real': None}
 
 
 class Evidence(Record):
@@ -266,23 +145,7 @@ class Evidence(Record):
     actual_sha256: str | None
     index: int  # position in the record's evidence list
 
-    __slots__ = ('ref', 'kind', 'description', 'sha256', 'actual_sha256', 'index')
-
-    def __init__(
-        self,
-        ref: FileRef,
-        kind: str | None,
-        description: str | None,
-        sha256: str | None,
-        actual_sha256: str | None = None,
-        index: int = 0,
-    ) -> None:
-        _set(self, 'ref', ref)
-        _set(self, 'kind', kind)
-        _set(self, 'description', description)
-        _set(self, 'sha256', sha256)
-        _set(self, 'actual_sha256', actual_sha256)
-        _set(self, 'index', index)
+    _defaults = {'actual_sha256': None, 'index': 0}
 
 
 class Activity(Record):
@@ -293,22 +156,6 @@ class Activity(Record):
     evidence: tuple[Evidence, ...]
     reflection_ref: FileRef | None
     reflection: MarkdownDocument | None
-
-    __slots__ = ('slug', 'record', 'evidence', 'reflection_ref', 'reflection')
-
-    def __init__(
-        self,
-        slug: str,
-        record: YamlDocument,
-        evidence: tuple[Evidence, ...],
-        reflection_ref: FileRef | None,
-        reflection: MarkdownDocument | None,
-    ) -> None:
-        _set(self, 'slug', slug)
-        _set(self, 'record', record)
-        _set(self, 'evidence', evidence)
-        _set(self, 'reflection_ref', reflection_ref)
-        _set(self, 'reflection', reflection)
 
     @property
     def file(self) -> str:
@@ -327,17 +174,7 @@ class LocalProgramme(Record):
     sha256: str | None  # of its bytes; None when it could not be read
     reason: str  # why it could not be read
 
-    __slots__ = ('file', 'sha256', 'reason')
-
-    def __init__(
-        self,
-        file: str,
-        sha256: str | None,
-        reason: str = "",
-    ) -> None:
-        _set(self, 'file', file)
-        _set(self, 'sha256', sha256)
-        _set(self, 'reason', reason)
+    _defaults = {'reason': ""}
 
 
 class Portfolio(Record):
@@ -358,31 +195,9 @@ class Portfolio(Record):
     # they cover, so that --rev judges them as committed. Checks never use it. None: the folder at root.
     files: "Source | None"
 
-    __slots__ = ('root', 'student', 'activities', 'report', 'report_images', 'diary', 'problems', 'local_programme', 'files')
+    _defaults = {'problems': (), 'local_programme': None, 'files': None}
     _compare = ('root', 'student', 'activities', 'report', 'report_images', 'diary', 'problems', 'local_programme',)
     _repr = ('root', 'student', 'activities', 'report', 'report_images', 'diary', 'problems', 'local_programme',)
-
-    def __init__(
-        self,
-        root: str,
-        student: YamlDocument,
-        activities: tuple[Activity, ...],
-        report: MarkdownDocument | None,
-        report_images: tuple[FileRef, ...],
-        diary: tuple[MarkdownDocument, ...],
-        problems: tuple[LoadProblem, ...] = (),
-        local_programme: LocalProgramme | None = None,
-        files: "Source | None" = None,
-    ) -> None:
-        _set(self, 'root', root)
-        _set(self, 'student', student)
-        _set(self, 'activities', activities)
-        _set(self, 'report', report)
-        _set(self, 'report_images', report_images)
-        _set(self, 'diary', diary)
-        _set(self, 'problems', problems)
-        _set(self, 'local_programme', local_programme)
-        _set(self, 'files', files)
 
     @property
     def student_data(self) -> Mapping[str, Any]:

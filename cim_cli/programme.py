@@ -112,13 +112,7 @@ class Programme(Record):
     path: str | None  # absolute path of the file; None for the built-in default
     sha256: str | None  # of the file's exact bytes; None for the built-in default
 
-    __slots__ = ("data", "source", "path", "sha256")
-
-    def __init__(self, data: dict, source: str, path: str | None = None, sha256: str | None = None) -> None:
-        object.__setattr__(self, "data", data)
-        object.__setattr__(self, "source", source)
-        object.__setattr__(self, "path", path)
-        object.__setattr__(self, "sha256", sha256)
+    _defaults = {'path': None, 'sha256': None}
 
     @property
     def folder(self) -> str | None:

@@ -4,11 +4,15 @@
 class when the module is imported (about 4 million instructions each class);
 ``cim validate`` of one portfolio imports some twenty such classes, which
 made up a sixth of its start-up. A :class:`Record` subclass declares its
-fields in ``__slots__`` and writes its own ``__init__``; the other methods are
-shared and behave as the dataclass ones do: equality and hashing by the
-compared fields (``_compare``, by default all), a ``Name(field=value, ...)``
-repr (``_repr``, by default all), assignment and deletion refused, pickling
-and copying through the constructor.
+fields as annotations, in order, as a dataclass does; defaults go in
+``_defaults`` (name -> value) and fresh mutable defaults in ``_factories``
+(name -> callable, also applied when None is passed). The class gets
+``__slots__`` and an ``__init__`` compiled from one small template (about
+0.7 million instructions a class, a sixth of a dataclass); the other methods are shared and behave as the
+dataclass ones do: equality and hashing by the compared fields
+(``_compare``, by default all), a ``Name(field=value, ...)`` repr
+(``_repr``, by default all), assignment and deletion refused, pickling and
+copying through the constructor.
 """
 
 from __future__ import annotations
@@ -20,8 +24,41 @@ class FrozenRecordError(AttributeError):
     """Raised on assigning to or deleting a field of a :class:`Record`."""
 
 
-class Record:
-    """Base of the model's frozen values; subclasses set ``__slots__`` and ``__init__``."""
+def _make_init(cls_name: str, fields: tuple[str, ...], defaults: dict, factories: dict):
+    """``__init__(self, field, ...)`` that sets each field on a frozen instance."""
+    env: dict = {"_set": object.__setattr__}
+    params, body = ["self"], []
+    for name in fields:
+        if name in factories:
+            env[f"_f_{name}"] = factories[name]
+            params.append(f"{name}=None")
+            body.append(f"    _set(self, {name!r}, _f_{name}() if {name} is None else {name})")
+        elif name in defaults:
+            env[f"_d_{name}"] = defaults[name]
+            params.append(f"{name}=_d_{name}")
+            body.append(f"    _set(self, {name!r}, {name})")
+        else:
+            params.append(name)
+            body.append(f"    _set(self, {name!r}, {name})")
+    source = f"def __init__({', '.join(params)}):\n" + ("\n".join(body) or "    pass") + "\n"
+    exec(compile(source, f"<Record {cls_name}>", "exec"), env)  # noqa: S102 - our own template
+    return env["__init__"]
+
+
+class _RecordType(type):
+    """Gives each Record subclass ``__slots__`` and ``__init__`` from its annotated fields."""
+
+    def __new__(mcls, name: str, bases: tuple, ns: dict):
+        if "__slots__" not in ns:
+            fields = tuple(field for field in ns.get("__annotations__", {}) if not field.startswith("_"))
+            ns["__slots__"] = fields
+            if "__init__" not in ns:
+                ns["__init__"] = _make_init(name, fields, ns.pop("_defaults", {}), ns.pop("_factories", {}))
+        return super().__new__(mcls, name, bases, ns)
+
+
+class Record(metaclass=_RecordType):
+    """Base of the model's frozen values: subclasses annotate their fields (see the module)."""
 
     __slots__ = ()
     # Fields compared (and hashed) and shown by repr; None means all of __slots__.

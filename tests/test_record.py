@@ -66,3 +66,27 @@ def test_a_field_left_out_of_compare_and_repr() -> None:
     other = Portfolio("p", doc, (), None, (), (), files="another")  # type: ignore[arg-type]
     assert one == other
     assert "files" not in repr(one) and one.files == "a source"
+
+
+def test_fields_defaults_and_factories_come_from_the_class_body():
+    import pytest
+
+    from cim_cli.record import FrozenRecordError, Record
+
+    class Sample(Record):
+        name: str
+        size: int | None
+        tags: dict
+        _defaults = {"size": None}
+        _factories = {"tags": dict}
+
+    assert Sample.__slots__ == ("name", "size", "tags")
+    a, b = Sample("a"), Sample("a", tags=None)
+    assert a == b and a.size is None and a.tags == {} and a.tags is not b.tags  # a fresh dict each time
+    assert Sample("x", 3, {"k": 1}).tags == {"k": 1}
+    assert Sample("p", 1).__reduce__() == (Sample, ("p", 1, {}))  # pickled through the constructor
+    with pytest.raises(TypeError):
+        Sample()  # the field without a default is required
+    with pytest.raises(FrozenRecordError):
+        a.name = "b"
+    assert not hasattr(a, "__dict__")

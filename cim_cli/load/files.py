@@ -16,7 +16,6 @@ from typing import Callable
 from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
 from cim_cli.record import Record
 
-_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
 
 # Caps on what cim reads. A portfolio's YAML records are small; reports and
@@ -41,21 +40,7 @@ class Resolved(Record):
     # portfolio root and '/'-separated, when status is OK.
     real: str | None
 
-    __slots__ = ('status', 'path', 'reason', 'size', 'real')
-
-    def __init__(
-        self,
-        status: str,
-        path: str | None,
-        reason: str = "",
-        size: int | None = None,
-        real: str | None = None,
-    ) -> None:
-        _set(self, 'status', status)
-        _set(self, 'path', path)
-        _set(self, 'reason', reason)
-        _set(self, 'size', size)
-        _set(self, 'real', real)
+    _defaults = {'reason': "", 'size': None, 'real': None}
 
 
 def is_unsafe_spelling(rel: str) -> str:

@@ -23,7 +23,6 @@ import unicodedata
 from cim_cli.model import Heading, MarkdownAnalysis
 from cim_cli.record import Record
 
-_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
 
 __all__ = ["CLOSE_RATIO", "HeadingMatch", "match_headings", "normalise_heading", "report_words", "required_headings"]
@@ -83,16 +82,6 @@ class HeadingMatch(Record):
     # (required heading, the report's heading close to it), for those of
     # ``missing`` that a heading of the report nearly matches.
     close: tuple[tuple[str, Heading], ...]
-
-    __slots__ = ('missing', 'close')
-
-    def __init__(
-        self,
-        missing: tuple[str, ...],
-        close: tuple[tuple[str, Heading], ...],
-    ) -> None:
-        _set(self, 'missing', missing)
-        _set(self, 'close', close)
 
     def close_to(self, required: str) -> Heading | None:
         """The report's heading close to ``required``, if there is one."""

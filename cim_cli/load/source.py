@@ -35,7 +35,6 @@ from cim_cli.load import files
 from cim_cli.model import MISSING, NOT_REGULAR, OK, UNSAFE
 from cim_cli.record import Record
 
-_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
 
 # A listing that exists but could not be read (permissions): its reason says why.
@@ -64,17 +63,7 @@ class Listing(Record):
     names: tuple[str, ...]
     reason: str
 
-    __slots__ = ('status', 'names', 'reason')
-
-    def __init__(
-        self,
-        status: str,
-        names: tuple[str, ...] = (),
-        reason: str = "",
-    ) -> None:
-        _set(self, 'status', status)
-        _set(self, 'names', names)
-        _set(self, 'reason', reason)
+    _defaults = {'names': (), 'reason': ""}
 
 
 class Source:
@@ -222,20 +211,6 @@ class Blob(Record):
     kind: str
     oid: str
     size: int
-
-    __slots__ = ('mode', 'kind', 'oid', 'size')
-
-    def __init__(
-        self,
-        mode: int,
-        kind: str,
-        oid: str,
-        size: int,
-    ) -> None:
-        _set(self, 'mode', mode)
-        _set(self, 'kind', kind)
-        _set(self, 'oid', oid)
-        _set(self, 'size', size)
 
 
 class GitTreeSource(Source):

@@ -18,7 +18,6 @@ from typing import Mapping, Sequence, TextIO
 from cim_cli.findings import BUILTIN_PROGRAMME, PortfolioResult, ProgrammeRef
 from cim_cli.record import Record
 
-_set = object.__setattr__  # how a frozen Record sets its fields in __init__
 
 
 # format name -> module in this package that defines ``Reporter``.
@@ -41,20 +40,6 @@ class RuleInfo(Record):
     summary: str  # first line of the rule's docstring
     doc: str  # the whole docstring
 
-    __slots__ = ('id', 'severity', 'summary', 'doc')
-
-    def __init__(
-        self,
-        id: str,
-        severity: str,
-        summary: str,
-        doc: str,
-    ) -> None:
-        _set(self, 'id', id)
-        _set(self, 'severity', severity)
-        _set(self, 'summary', summary)
-        _set(self, 'doc', doc)
-
 
 class ReportContext(Record):
     """What a whole run shares: version, programmes and rule metadata.
@@ -76,25 +61,8 @@ class ReportContext(Record):
     # CSV field separator: ',' or ';' (what Excel expects in most European locales).
     csv_delimiter: str
 
-    __slots__ = ('cim_version', 'programme', 'programme_title', 'rules', 'color', 'programmes', 'csv_delimiter')
-
-    def __init__(
-        self,
-        cim_version: str,
-        programme: str,
-        programme_title: str,
-        rules: Mapping[str, RuleInfo] | None = None,
-        color: bool = False,
-        programmes: tuple[ProgrammeRef, ...] = (),
-        csv_delimiter: str = ",",
-    ) -> None:
-        _set(self, 'cim_version', cim_version)
-        _set(self, 'programme', programme)
-        _set(self, 'programme_title', programme_title)
-        _set(self, 'rules', {} if rules is None else rules)
-        _set(self, 'color', color)
-        _set(self, 'programmes', programmes)
-        _set(self, 'csv_delimiter', csv_delimiter)
+    _defaults = {'color': False, 'programmes': (), 'csv_delimiter': ","}
+    _factories = {'rules': dict}
 
     @property
     def single_programme(self) -> ProgrammeRef | None:
